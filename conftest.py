@@ -1,0 +1,24 @@
+"""Shared test fixtures. Settings: torg.settings_test (TORG_TEST_* servers when given)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run in a
+# thread with a running loop unless told it is safe. The test thread makes no concurrent use.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from torg.people import views
+
+app_name = "people"
+urlpatterns = [
+    path("", views.directory, name="directory"),
+    path("<int:user_id>/", views.profile, name="profile"),
+    path("<int:user_id>/avatar", views.avatar, name="avatar"),
+]

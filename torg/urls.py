@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from torg.api.api import api
+
+admin.site.site_header = "Torg administration"
+admin.site.site_title = "Torg"
+
+urlpatterns = [
+    path("", include("torg.core.urls")),
+    path("", include("torg.accounts.urls")),
+    path("people/", include("torg.people.urls")),
+    path("groups/", include("torg.groups.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
