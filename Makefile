@@ -50,8 +50,11 @@ pytest: install browser-setup
 
 test: lint typecheck pytest
 
+# Each app keeps its own catalogue (torg/<app>/locale/nb); compiled .mo files are committed so a
+# machine without GNU gettext still runs Torg in Norwegian.
 messages: install
-	cd torg && ../$(PY) ../manage.py makemessages -l nb --no-location --ignore 'tests/*' && ../$(PY) ../manage.py compilemessages
+	for app in torg/*/locale; do (cd $$(dirname $$app) && ../../$(PY) ../../manage.py makemessages -l nb --no-location --ignore 'tests/*' -v 0); done
+	$(PY) manage.py compilemessages -v 0
 
 clean:
 	rm -rf $(VENV) node_modules var

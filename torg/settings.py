@@ -180,7 +180,7 @@ INVITATION_DAYS = int(env("INVITATION_DAYS", "14"))
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("nb", "Norsk bokmål")]
-LOCALE_PATHS = [BASE_DIR / "torg" / "locale"]
+LOCALE_PATHS: list[Path] = []  # each app keeps its catalogue in torg/<app>/locale
 TIME_ZONE = env("TIME_ZONE", "Europe/Oslo")
 USE_I18N = True
 USE_TZ = True
