@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "torg.accounts",
     "torg.people",
     "torg.groups",
+    "torg.links",
     "torg.api",
     "django.contrib.admin",
     "django.contrib.auth",
