@@ -24,12 +24,11 @@ node_modules/.installed: package.json package-lock.json
 run: install
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py seed_demo --if-empty
-	$(PY) manage.py collectstatic --noinput -v 0
 	@echo ""
 	@echo "  Torg is running at http://$(HOST):$(PORT)/"
 	@echo "  Demo login: admin@demo.torg.example / torg-demo  (any demo person has password torg-demo)"
 	@echo ""
-	@trap 'kill 0' EXIT INT TERM; \
+	@trap 'kill $$(jobs -p) 2>/dev/null' EXIT INT TERM; \
 	  nice -n 10 $(PY) manage.py db_worker --queue-name '*' & \
 	  $(VENV)/bin/uvicorn torg.asgi:application --host $(HOST) --port $(PORT) --no-access-log
 
