@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "torg.accounts",
     "torg.people",
     "torg.groups",
+    "torg.posts",
+    "torg.feed",
     "torg.links",
     "torg.api",
     "django.contrib.admin",
