@@ -177,6 +177,9 @@ AXES_LOCKOUT_CALLABLE = "torg.accounts.views.login_locked_out"
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = int(env("PROXY_COUNT", "0")) or None
 
+# Link previews fetch only public addresses; intranet hosts (host or host:port) can be allowed.
+LINK_PREVIEW_ALLOWED_HOSTS = env_list("LINK_PREVIEW_ALLOWED_HOSTS")
+
 # Self sign-up is off unless e-mail domains are allowed; invitations always work.
 SIGNUP_DOMAINS = [d.lower() for d in env_list("SIGNUP_DOMAINS")]
 INVITATION_DAYS = int(env("INVITATION_DAYS", "14"))

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("torg.accounts.urls")),
     path("people/", include("torg.people.urls")),
     path("groups/", include("torg.groups.urls")),
+    path("links/", include("torg.links.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
