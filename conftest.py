@@ -22,3 +22,13 @@ def _fresh_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _english_between_tests():
+    # A request in Norwegian leaves nb active in the thread; start every test in English.
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")
