@@ -55,5 +55,15 @@ messages: install
 	for app in torg/*/locale; do (cd $$(dirname $$app) && ../../$(PY) ../../manage.py makemessages -l nb --no-location --ignore 'tests/*' -v 0); done
 	$(PY) manage.py compilemessages -v 0
 
+# Benchmarks (bench/README.md): the small preset on SQLite in var/bench.sqlite3, or the large
+# one on TORG_BENCH_DATABASE_URL (PostgreSQL). Generation is skipped when the dataset exists.
+bench: install
+	@if [ -n "$(TORG_BENCH_DATABASE_URL)" ]; then \
+	  url="$(TORG_BENCH_DATABASE_URL)"; \
+	  case "$$url" in postgres*) preset=large;; *) preset=small;; esac; \
+	else url="sqlite:///$(CURDIR)/var/bench.sqlite3"; preset=small; fi; \
+	$(PY) -m bench.generate --preset "$${BENCH_PRESET:-$$preset}" --database-url "$$url" && \
+	$(PY) -m bench.feed --database-url "$$url" $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) node_modules var

@@ -14,6 +14,8 @@ urlpatterns = [
     path("people/", include("torg.people.urls")),
     path("groups/", include("torg.groups.urls")),
     path("links/", include("torg.links.urls")),
+    path("posts/", include("torg.posts.urls")),
+    path("posts/", include("torg.posts.comment_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

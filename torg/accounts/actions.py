@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import zoneinfo
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,6 +22,7 @@ from torg.accounts.access import InvitationInvalid
 from torg.accounts.avatars import ProcessedAvatar
 from torg.accounts.models import ApiToken, Invitation, User
 from torg.core.events import call_on_commit
+from torg.core.forms import time_zone_names
 from torg.people.models import Department, Experience, Location, Skill
 
 if TYPE_CHECKING:
@@ -356,7 +356,7 @@ def check_update_profile(*, user: User, update: ProfileUpdate) -> ProfileUpdate:
         cleaned["languages"] = _clean_languages(update["languages"])
     if "time_zone" in update:
         time_zone = update["time_zone"].strip()
-        if time_zone and time_zone not in zoneinfo.available_timezones():
+        if time_zone and time_zone not in time_zone_names():
             raise ValidationError({"time_zone": _("Unknown time zone.")})
         cleaned["time_zone"] = time_zone
     if "language" in update:

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import re
-import zoneinfo
 from typing import Any
 
 from django import forms
@@ -13,6 +12,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from torg.accounts.models import User
+from torg.core.forms import ModelMultipleIdChoiceField, time_zone_choices
 from torg.groups.models import Group
 from torg.people.models import Department, Experience, Location
 
@@ -47,7 +47,7 @@ class InviteForm(forms.Form):
         label=_("Invite as guests (external partners: they see only the groups they join)"),
         required=False,
     )
-    groups = forms.ModelMultipleChoiceField(
+    groups = ModelMultipleIdChoiceField(
         label=_("Add them to these groups"),
         queryset=Group.objects.none(),
         required=False,
@@ -176,7 +176,7 @@ class PreferencesForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["time_zone"].choices = [  # type: ignore[attr-defined]
             ("", _("The organisation's time zone")),
-            *((name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())),
+            *time_zone_choices(),
         ]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import zoneinfo
 from typing import Any
 
 from django.conf import settings
@@ -16,9 +15,11 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from torg.core.forms import time_zone_names
+
 
 def validate_time_zone(value: str) -> None:
-    if value and value not in zoneinfo.available_timezones():
+    if value and value not in time_zone_names():
         raise ValidationError(_("Unknown time zone."))
 
 

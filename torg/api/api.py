@@ -10,6 +10,8 @@ from torg.accounts.api import router as accounts_router
 from torg.api.auth import ActiveSessionAuth, TokenAuth
 from torg.groups.api import router as groups_router
 from torg.people.api import router as people_router
+from torg.posts.api import router as posts_router
+from torg.posts.comment_api import router as comment_router
 
 api = NinjaAPI(
     title="Torg API",
@@ -41,3 +43,5 @@ def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 api.add_router("/", accounts_router)
 api.add_router("/people", people_router)
 api.add_router("/groups", groups_router)
+api.add_router("/posts", posts_router)
+api.add_router("/posts", comment_router)
