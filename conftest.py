@@ -6,6 +6,9 @@ import os
 
 import pytest
 
+# The browser fixtures (one Playwright and one Chromium per test process) serve every app.
+pytest_plugins = ["torg.core.tests.browser.fixtures"]
+
 # Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run in a
 # thread with a running loop unless told it is safe. The test thread makes no concurrent use.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -1,4 +1,3 @@
-# ruff: noqa: F401, F811  (browser fixtures are imported from the core browser conftest)
 """Browser journey for the composer: mention autocomplete by keyboard, drafts surviving a
 reload, a refused post keeping its text, and a successful post appearing without a reload."""
 
@@ -10,14 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from torg.accounts.models import User
-from torg.core.tests.browser.conftest import (
-    any_page,
-    browser,
-    live_url,
-    playwright_instance,
-    screenshot,
-    sign_in,
-)
+from torg.core.tests.browser.fixtures import screenshot, sign_in
 from torg.groups import actions as group_actions
 from torg.posts.models import Mention, Post
 

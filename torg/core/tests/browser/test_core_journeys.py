@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from torg.accounts.models import User
-from torg.core.tests.browser.conftest import a11y_offenders, screenshot, sign_in
+from torg.core.tests.browser.fixtures import a11y_offenders, screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
