@@ -11,6 +11,7 @@ admin.site.site_title = "Torg"
 urlpatterns = [
     path("", include("torg.core.urls")),
     path("", include("torg.accounts.urls")),
+    path("", include("torg.feed.urls")),
     path("people/", include("torg.people.urls")),
     path("groups/", include("torg.groups.urls")),
     path("links/", include("torg.links.urls")),

@@ -13,7 +13,7 @@ from torg.posts import actions
 from torg.posts.models import Poll, Post
 from torg.posts.tests.test_posts_fixtures import make_user, png_upload, world  # noqa: F401
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("torg.posts.tests.test_posts_urlconf")]
+pytestmark = pytest.mark.django_db
 
 
 def client_for(user) -> Client:

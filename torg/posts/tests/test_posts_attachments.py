@@ -20,7 +20,7 @@ from torg.posts.tests.test_posts_fixtures import (  # noqa: F401
     world,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("torg.posts.tests.test_posts_urlconf")]
+pytestmark = pytest.mark.django_db
 
 
 def jpeg_with_exif_orientation() -> bytes:

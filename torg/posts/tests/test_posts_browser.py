@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from torg.accounts.models import User
 from torg.core.tests.browser.fixtures import screenshot, sign_in
 from torg.groups import actions as group_actions
 from torg.posts.models import Mention, Post
-
-pytestmark = [pytest.mark.urls("torg.posts.tests.test_posts_urlconf")]
 
 
 def test_composer_journey(any_page: Page, live_url: str) -> None:

@@ -12,7 +12,7 @@ from torg.posts.models import Poll, PollOption, Post, PostRevision
 from torg.posts.selectors import prefetch_for_cards
 from torg.posts.tests.test_posts_fixtures import make_user, world  # noqa: F401
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("torg.posts.tests.test_posts_urlconf")]
+pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
