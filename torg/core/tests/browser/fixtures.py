@@ -130,7 +130,9 @@ A11Y_OFFENDERS_JS = """
     if (!labelled) offenders.push("unlabelled control: " + el.outerHTML.slice(0, 120));
   }
   for (const b of document.querySelectorAll("button, a[href]")) {
-    const name = (b.innerText || b.getAttribute("aria-label") || b.title || "").trim();
+    // innerText is empty for controls inside a closed <details>; their content still names them.
+    const name = (b.innerText || b.textContent || b.getAttribute("aria-label") || b.title || "")
+      .trim();
     const img = b.querySelector("img[alt]:not([alt=''])");
     if (!name && !img) offenders.push("nameless control: " + b.outerHTML.slice(0, 120));
   }
