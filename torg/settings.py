@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "torg.posts",
     "torg.feed",
     "torg.links",
+    "torg.notifications",
+    "torg.realtime",
     "torg.api",
     "django.contrib.admin",
     "django.contrib.auth",
