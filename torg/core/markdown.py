@@ -17,8 +17,8 @@ Decisions:
   would let one post shout in the feed. Because CommonMark needs a space after ``#`` for a
   heading, ``#tag`` at the start of a line is a hashtag.
 * Single newlines are line breaks (``breaks=True``), as people expect in a chat or comment box.
-* Bare URLs are NOT linkified: markdown-it's linkify needs the ``linkify-it-py`` package, which is
-  not installed. ``<https://…>`` autolinks and ``[text](url)`` links work.
+* Bare URLs (``https://…``, ``www.…``) become links (markdown-it's linkify, with linkify-it-py),
+  as do ``<https://…>`` autolinks and ``[text](url)`` links.
 * Links accept only http, https and mailto, or site-relative paths (``/…``, not ``//…``). The
   markdown parser refuses other links (they stay visible as text) and nh3 enforces the same policy
   with an explicit tag/attribute allowlist on the final HTML, adding ``rel="… nofollow ugc"``.
@@ -179,8 +179,8 @@ def _render_heading_close(self: Any, tokens: Sequence[Token], *args: Any) -> str
 
 
 def _build_markdown() -> MarkdownIt:
-    md = _TorgMarkdown("commonmark", {"html": False, "breaks": True, "linkify": False})
-    md.enable("strikethrough").disable("image")
+    md = _TorgMarkdown("commonmark", {"html": False, "breaks": True, "linkify": True})
+    md.enable(["strikethrough", "linkify"]).disable("image")
     md.inline.ruler.before("link", "mention", _mention_rule)
     md.core.ruler.before("text_join", "hashtag", _hashtag_rule)
     md.add_render_rule("mention", _render_mention)

@@ -204,8 +204,17 @@ def test_links_and_autolinks_get_rel_and_keep_title() -> None:
     )
 
 
-def test_bare_urls_are_not_linkified() -> None:
-    assert render_markdown("see https://example.com") == "<p>see https://example.com</p>\n"
+def test_bare_urls_become_links_and_their_fragments_are_not_hashtags() -> None:
+    assert render_markdown("see https://example.com/a#tag") == (
+        f'<p>see <a href="https://example.com/a#tag" {REL}>https://example.com/a#tag</a></p>\n'
+    )
+    assert render_markdown("www.fjordlys.no") == (
+        f'<p><a href="http://www.fjordlys.no" {REL}>www.fjordlys.no</a></p>\n'
+    )
+
+
+def test_bare_dangerous_schemes_stay_text() -> None:
+    assert render_markdown("javascript:alert(1)") == "<p>javascript:alert(1)</p>\n"
 
 
 def test_images_are_not_rendered() -> None:
