@@ -37,6 +37,7 @@ from torg.people.demo_data import (
     UI_LANGUAGE,
 )
 from torg.people.models import Department, Experience, Location, Skill
+from torg.posts.demo_content import ContentResult, seed_demo_content
 
 SEED = 2026
 PASSWORD = "torg-demo"  # noqa: S105 - the documented demo login
@@ -95,13 +96,16 @@ class SeedResult:
     memberships: int
     join_requests: int
     skipped: bool = False
+    content: ContentResult = field(default_factory=ContentResult)
 
     def summary(self) -> str:
         if self.skipped:
             return "Demo organisation not seeded: the database already has people."
         return (
             f"Seeded {COMPANY}: {self.people} people, {self.guests} guests, {self.groups} groups, "
-            f"{self.memberships} memberships, {self.join_requests} pending join requests. "
+            f"{self.memberships} memberships, {self.join_requests} pending join requests, "
+            f"{self.content.posts} posts, {self.content.comments} comments, "
+            f"{self.content.reactions} reactions. "
             f"Sign in as {ADMIN_EMAIL} / {PASSWORD}."
         )
 
@@ -868,6 +872,7 @@ def seed_demo(*, if_empty: bool = False) -> SeedResult:
                 for slug, index, message in request_plans
             ]
         )
+        content = seed_demo_content(now=now, kari_email=KARI_EMAIL, admin_email=ADMIN_EMAIL)
     guests = sum(1 for plan in plans if plan.is_guest)
     return SeedResult(
         people=len(people) - guests,
@@ -875,4 +880,5 @@ def seed_demo(*, if_empty: bool = False) -> SeedResult:
         groups=len(groups),
         memberships=len(memberships),
         join_requests=len(join_requests),
+        content=content,
     )

@@ -35,7 +35,8 @@ def test_seed_builds_the_company_and_is_idempotent():
     output = seed("--if-empty")
     assert output == (
         "Seeded Fjordlys Consulting: 300 people, 3 guests, 45 groups, 2242 memberships, "
-        "7 pending join requests. Sign in as admin@demo.torg.example / torg-demo.\n"
+        "7 pending join requests, 400 posts, 1347 comments, 4073 reactions. "
+        "Sign in as admin@demo.torg.example / torg-demo.\n"
     )
     first = counts()
     assert first[:4] == (303, 45, 2242, 7)
