@@ -54,7 +54,7 @@ def test_binary_uploads_may_contain_nul_bytes(client) -> None:
     # The file is not an image, so the avatar form refuses it for that reason, not for the NULs.
     upload = SimpleUploadedFile("blob.bin", b"\x00\x01\x02" * 100, "application/octet-stream")
 
-    response = client.post("/settings/picture/", {"avatar": upload})
+    response = client.post("/settings/picture/", {"avatar-avatar": upload})
 
     page = response.content.decode()
     assert "NUL character" not in page
