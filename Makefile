@@ -57,7 +57,7 @@ messages: install
 
 # Benchmarks (bench/README.md): the small preset on SQLite in var/bench.sqlite3, or the large
 # one on TORG_BENCH_DATABASE_URL (PostgreSQL). Generation is skipped when the dataset exists.
-bench: install
+bench: $(VENV)/.installed
 	@if [ -n "$(TORG_BENCH_DATABASE_URL)" ]; then \
 	  url="$(TORG_BENCH_DATABASE_URL)"; \
 	  case "$$url" in postgres*) preset=large;; *) preset=small;; esac; \

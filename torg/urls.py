@@ -17,6 +17,7 @@ urlpatterns = [
     path("links/", include("torg.links.urls")),
     path("posts/", include("torg.posts.urls")),
     path("posts/", include("torg.posts.comment_urls")),
+    path("notifications/", include("torg.notifications.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

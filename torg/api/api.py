@@ -10,6 +10,7 @@ from torg.accounts.api import router as accounts_router
 from torg.api.auth import ActiveSessionAuth, TokenAuth
 from torg.feed.api import router as feed_router
 from torg.groups.api import router as groups_router
+from torg.notifications.api import router as notifications_router
 from torg.people.api import router as people_router
 from torg.posts.api import router as posts_router
 from torg.posts.comment_api import router as comment_router
@@ -47,3 +48,4 @@ api.add_router("/groups", groups_router)
 api.add_router("/posts", posts_router)
 api.add_router("/posts", comment_router)
 api.add_router("/feed", feed_router)
+api.add_router("/notifications", notifications_router)

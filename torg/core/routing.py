@@ -1,5 +1,9 @@
-"""WebSocket routes. The realtime app (notifications issue) adds its consumers here."""
+"""WebSocket routes."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-websocket_urlpatterns: list[URLPattern] = []
+from torg.realtime.consumers import RealtimeConsumer
+
+websocket_urlpatterns: list[URLPattern] = [
+    path("ws/", RealtimeConsumer.as_asgi()),
+]

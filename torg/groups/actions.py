@@ -26,6 +26,7 @@ from torg.groups.models import (
     JoinRequest,
     Membership,
 )
+from torg.notifications import events as notification_events
 
 if TYPE_CHECKING:
     from torg.accounts.models import User
@@ -436,6 +437,7 @@ def do_join_group(*, actor: User, group: Group, message: str = "") -> Membership
             status=JoinRequest.Status.PENDING,
             defaults={"message": (message or "").strip()},
         )
+        notification_events.join_requested(join_request)
     return join_request
 
 
@@ -500,6 +502,7 @@ def do_approve_join_request(*, actor: User, join_request: JoinRequest) -> Member
         join_request.decided_by = actor
         join_request.decided_at = timezone.now()
         join_request.save(update_fields=["status", "decided_by", "decided_at"])
+        notification_events.join_request_approved(join_request)
         return do_add_member(group=join_request.group, user=join_request.user, actor=actor)
 
 
@@ -542,6 +545,7 @@ def do_invite_to_group(*, actor: User, group: Group, invitee: User) -> GroupInvi
         invitation, _created = GroupInvitation.objects.get_or_create(
             group=group, user=invitee, defaults={"invited_by": actor}
         )
+        notification_events.invitation_created(invitation)
     return invitation
 
 

@@ -34,6 +34,7 @@ from torg.core.markdown import (
 from torg.groups.access import as_person
 from torg.groups.models import Group, Membership
 from torg.links.selectors import extract_urls
+from torg.notifications import events as notification_events
 from torg.people.access import visible_people
 from torg.posts.access import (
     can_moderate_post,
@@ -54,6 +55,7 @@ from torg.posts.models import (
     PostHashtag,
     PostRevision,
 )
+from torg.realtime import events as realtime_events
 
 if TYPE_CHECKING:
     from torg.accounts.models import User
@@ -143,8 +145,12 @@ def _hashtag_displays(body: str, names: list[str]) -> dict[str, str]:
     return displays
 
 
-def _save_mentions_and_tags(post: Post, mentioned: set[int]) -> None:
-    Mention.objects.filter(post=post, comment__isnull=True).exclude(user_id__in=mentioned).delete()
+def _save_mentions_and_tags(post: Post, mentioned: set[int], *, is_new: bool) -> None:
+    # A new post has no rows to remove; an edited one drops what its new text no longer has.
+    if not is_new:
+        Mention.objects.filter(post=post, comment__isnull=True).exclude(
+            user_id__in=mentioned
+        ).delete()
     Mention.objects.bulk_create(
         [Mention(post=post, user_id=user_id) for user_id in sorted(mentioned)],
         ignore_conflicts=True,
@@ -156,7 +162,8 @@ def _save_mentions_and_tags(post: Post, mentioned: set[int]) -> None:
         ignore_conflicts=True,
     )
     tag_ids = list(Hashtag.objects.filter(name__in=names).values_list("pk", flat=True))
-    PostHashtag.objects.filter(post=post).exclude(hashtag_id__in=tag_ids).delete()
+    if not is_new:
+        PostHashtag.objects.filter(post=post).exclude(hashtag_id__in=tag_ids).delete()
     PostHashtag.objects.bulk_create(
         [
             PostHashtag(post=post, hashtag_id=tag_id, created_at=post.created_at)
@@ -307,8 +314,10 @@ def do_create_post(
             )
         if shared_post is not None:
             Post.objects.filter(pk=shared_post.pk).update(share_count=F("share_count") + 1)
-        _save_mentions_and_tags(post, mentioned)
+        _save_mentions_and_tags(post, mentioned, is_new=True)
         _fetch_previews_on_commit(body)
+        realtime_events.post_created(post)
+        notification_events.post_created(post)
     return post
 
 
@@ -365,7 +374,7 @@ def do_edit_post(*, actor: User, post: Post, body: str) -> Post:
         post.body = body
         post.edited_at = now
         post.save(update_fields=["body", "body_html", "edited_at"])
-        _save_mentions_and_tags(post, mentioned)
+        _save_mentions_and_tags(post, mentioned, is_new=False)
         _fetch_previews_on_commit(body)
     return post
 

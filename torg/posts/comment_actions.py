@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from torg.core.markdown import extract_mentions, render_markdown
 from torg.groups.access import as_person
 from torg.groups.models import Group, Membership
+from torg.notifications import events as notification_events
 from torg.people.access import visible_people
 from torg.posts.access import access_post, can_moderate_post, parse_id, visible_posts
 from torg.posts.models import (
@@ -38,6 +39,7 @@ from torg.posts.models import (
     Mention,
     Post,
 )
+from torg.realtime import events as realtime_events
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -266,6 +268,8 @@ def do_create_comment(
         Post.objects.filter(pk=prepared.post.pk).update(comment_count=F("comment_count") + 1)
         if prepared.parent is not None:
             Comment.objects.filter(pk=prepared.parent.pk).update(reply_count=F("reply_count") + 1)
+        realtime_events.comment_created(comment)
+        notification_events.comment_created(comment)
     comment.author = actor
     comment.reply_count = 0
     comment.reaction_summary = {"counts": {}, "mine": None}  # type: ignore[attr-defined]

@@ -21,10 +21,12 @@ from django.db.models import Count, F, Q
 from django.utils.translation import gettext as _
 
 from torg.groups.access import as_person
+from torg.notifications import events as notification_events
 from torg.people.access import visible_people
 from torg.posts.access import access_post, parse_id
 from torg.posts.comment_actions import access_comment
 from torg.posts.models import Comment, Post, Reaction
+from torg.realtime import events as realtime_events
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -111,6 +113,8 @@ def do_react(*, actor: User, target: Target, kind: str) -> Reaction:
             Reaction.objects.filter(**lookup).update(kind=kind)
             return Reaction.objects.get(**lookup)
         _bump(checked, +1)
+        realtime_events.reaction_changed(checked)
+        notification_events.reaction_created(reaction)
     return reaction
 
 
@@ -137,6 +141,7 @@ def do_unreact(*, actor: User, target: Target) -> bool:
         deleted, _details = Reaction.objects.filter(**_lookup(actor, checked)).delete()
         if deleted:
             _bump(checked, -deleted)
+            realtime_events.reaction_changed(checked)
     return bool(deleted)
 
 

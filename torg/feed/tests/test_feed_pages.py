@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -42,8 +43,9 @@ def test_home_pages_with_htmx_and_without(org: dict[str, Any]) -> None:
     html = client.get("/").content.decode()
     assert 'hx-trigger="revealed"' in html
     assert "Load more" in html
-    start = html.index('hx-get="') + len('hx-get="')
-    next_url = html[start : html.index('"', start)].replace("&amp;", "&")
+    revealed = re.search(r'<[^>]*hx-trigger="revealed"[^>]*>', html)
+    assert revealed is not None
+    next_url = re.search(r'hx-get="([^"]+)"', revealed.group(0)).group(1).replace("&amp;", "&")
     partial = client.get(next_url, headers={"HX-Request": "true"})
     assert partial.status_code == 200
     body = partial.content.decode()

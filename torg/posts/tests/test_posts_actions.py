@@ -179,11 +179,20 @@ def test_attachments_must_be_own_and_unattached(world, settings):
 
 
 def test_link_previews_enqueued_after_commit(world, django_capture_on_commit_callbacks):
+    from torg.links.models import LinkPreview
+
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         actions.do_create_post(
             author=world["member"], group=world["open"], body="See http://127.0.0.1/x and more"
         )
-    assert len(callbacks) == 1
+    assert not LinkPreview.objects.exists()  # nothing leaves before the commit
+
+    for callback in callbacks:
+        callback()
+
+    # The preview task ran after commit; a loopback address is refused, never fetched.
+    preview = LinkPreview.objects.get()
+    assert (preview.url, preview.status) == ("http://127.0.0.1/x", LinkPreview.Status.REFUSED)
 
 
 # --- edit, delete, restore, purge --------------------------------------------------------------

@@ -1,0 +1,148 @@
+"""Notifications and the controls people have over them.
+
+Defaults (see ``torg.notifications.rules.default_level``): announcement groups notify about
+every post ("all"), the company-wide group about highlights (posts by its admins), every other
+group only about mentions and replies ("mentions"). A stored ``GroupNotificationLevel`` overrides
+the default.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+RECENT_ACTORS = 5
+
+
+class Notification(models.Model):
+    class Kind(models.TextChoices):
+        REPLY = "reply", _("Reply")
+        MENTION = "mention", _("Mention")
+        REACTION = "reaction", _("Reaction")
+        GROUP_POST = "group_post", _("New post in a group")
+        JOIN_REQUEST = "join_request", _("Join request")
+        REQUEST_APPROVED = "request_approved", _("Request approved")
+        INVITATION = "invitation", _("Invitation")
+        FOLLOWED_COMMENT = "followed_comment", _("New comment on a followed post")
+
+    class Reason(models.TextChoices):
+        YOUR_POST = "your_post", _("You wrote this post.")
+        YOUR_COMMENT = "your_comment", _("You wrote this comment.")
+        MENTIONED = "mentioned", _("You were mentioned.")
+        GROUP_ALL = "group_all", _("You get every post in this group.")
+        GROUP_HIGHLIGHTS = "group_highlights", _("You get highlights from this group.")
+        GROUP_MODERATOR = "group_moderator", _("You manage this group's members.")
+        YOUR_REQUEST = "your_request", _("You asked to join this group.")
+        INVITED = "invited", _("You were invited.")
+        FOLLOWING = "following", _("You follow this post.")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    post = models.ForeignKey(
+        "posts.Post", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    comment = models.ForeignKey(
+        "posts.Comment", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    group = models.ForeignKey(
+        "groups.Group", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    # The latest actor, how many distinct actors in total, and the newest few (newest first).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    actor_count = models.PositiveIntegerField(default=1)
+    recent_actor_ids = models.JSONField(default=list)
+    # kind + target ids: an unread row with the same key is updated in place.
+    aggregation_key = models.CharField(max_length=80)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "-updated_at", "-id"], name="notif_recent"),
+            models.Index(fields=["recipient", "read_at"], name="notif_unread"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "aggregation_key"],
+                condition=Q(read_at__isnull=True),
+                name="one_unread_notification_per_target",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient_id}"
+
+
+class GroupNotificationLevel(models.Model):
+    class Level(models.TextChoices):
+        ALL = "all", _("All posts")
+        HIGHLIGHTS = "highlights", _("Highlights")
+        MENTIONS = "mentions", _("Only mentions and replies")
+        OFF = "off", _("Off")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="group_levels"
+    )
+    group = models.ForeignKey("groups.Group", on_delete=models.CASCADE, related_name="+")
+    level = models.CharField(_("notifications"), max_length=12, choices=Level.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "group"], name="one_level_per_group")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.group_id}: {self.level}"
+
+
+class PostFollow(models.Model):
+    """Following a post's conversation. ``following=False`` remembers an explicit unfollow."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="post_follows"
+    )
+    post = models.ForeignKey("posts.Post", on_delete=models.CASCADE, related_name="+")
+    following = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "post"], name="one_follow_per_post")]
+        indexes = [models.Index(fields=["post", "following"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows {self.post_id}: {self.following}"
+
+
+class Mute(models.Model):
+    class TargetKind(models.TextChoices):
+        GROUP = "group", _("Group")
+        POST = "post", _("Post")
+        PERSON = "person", _("Person")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mutes"
+    )
+    target_kind = models.CharField(max_length=8, choices=TargetKind.choices)
+    target_id = models.PositiveBigIntegerField()
+    # Empty: until the person unmutes.
+    until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "target_kind", "target_id"], name="one_mute_per_target"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} mutes {self.target_kind} {self.target_id}"

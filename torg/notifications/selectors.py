@@ -1,0 +1,291 @@
+"""Reads for the notification pages and API, each a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from torg.groups.access import as_person, visible_groups
+from torg.groups.models import Group, Membership
+from torg.notifications.models import GroupNotificationLevel, Mute, Notification, PostFollow
+from torg.notifications.rules import active_mute_filter, default_level
+from torg.posts.access import parse_id, visible_posts
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from torg.accounts.models import User
+
+PAGE_SIZE = 30
+MAX_PAGE_SIZE = 100
+Kind = Notification.Kind
+Reason = Notification.Reason
+
+
+class InvalidCursor(ValueError):
+    pass
+
+
+def unread_count(user: User | AnonymousUser) -> int:
+    """Unread notifications of ``user`` (0 for anyone not signed in), in one query."""
+    person = as_person(user)
+    if person is None:
+        return 0
+    return Notification.objects.filter(recipient=person, read_at__isnull=True).count()
+
+
+@dataclass
+class NotificationPage:
+    items: list[Notification]
+    next_before: int | None
+
+
+def notification_page(
+    user: User, *, before: Any = None, limit: int = PAGE_SIZE
+) -> NotificationPage:
+    """Newest first (by last activity), keyset-paged on (updated_at, id); 2 queries at most."""
+    limit = max(1, min(int(limit), MAX_PAGE_SIZE))
+    rows = Notification.objects.filter(recipient=user)
+    if before is not None:
+        pk = parse_id(before)
+        anchor = rows.filter(pk=pk).values_list("updated_at", "id").first() if pk else None
+        if anchor is None:
+            raise InvalidCursor
+        at, anchor_id = anchor
+        rows = rows.filter(Q(updated_at__lt=at) | Q(updated_at=at, id__lt=anchor_id))
+    page = list(
+        rows.select_related("actor", "post", "comment", "group").order_by("-updated_at", "-id")[
+            : limit + 1
+        ]
+    )
+    more = len(page) > limit
+    page = page[:limit]
+    return NotificationPage(items=page, next_before=page[-1].pk if more and page else None)
+
+
+# --- presentation --------------------------------------------------------------------------------
+
+
+def describe(notification: Notification) -> str:
+    """ "Kari and 12 others reacted to your post", in the active language."""
+    actor = notification.actor.name if notification.actor is not None else _("Someone")
+    others = max(notification.actor_count - 1, 0)
+    group = notification.group.name if notification.group is not None else ""
+    values = {"actor": actor, "count": others, "group": group}
+    kind = notification.kind
+    if kind == Kind.REACTION:
+        if not others:
+            return _("%(actor)s reacted to your post") % values
+        return (
+            ngettext(
+                "%(actor)s and %(count)d other reacted to your post",
+                "%(actor)s and %(count)d others reacted to your post",
+                others,
+            )
+            % values
+        )
+    if kind == Kind.REPLY and notification.reason == Reason.YOUR_COMMENT:
+        if not others:
+            return _("%(actor)s replied to your comment") % values
+        return (
+            ngettext(
+                "%(actor)s and %(count)d other replied to your comment",
+                "%(actor)s and %(count)d others replied to your comment",
+                others,
+            )
+            % values
+        )
+    if kind == Kind.REPLY:
+        if not others:
+            return _("%(actor)s commented on your post") % values
+        return (
+            ngettext(
+                "%(actor)s and %(count)d other commented on your post",
+                "%(actor)s and %(count)d others commented on your post",
+                others,
+            )
+            % values
+        )
+    if kind == Kind.FOLLOWED_COMMENT:
+        if not others:
+            return _("%(actor)s commented on a post you follow") % values
+        return (
+            ngettext(
+                "%(actor)s and %(count)d other commented on a post you follow",
+                "%(actor)s and %(count)d others commented on a post you follow",
+                others,
+            )
+            % values
+        )
+    if kind == Kind.JOIN_REQUEST:
+        if not others:
+            return _("%(actor)s asked to join %(group)s") % values
+        return (
+            ngettext(
+                "%(actor)s and %(count)d other asked to join %(group)s",
+                "%(actor)s and %(count)d others asked to join %(group)s",
+                others,
+            )
+            % values
+        )
+    if kind == Kind.MENTION:
+        return _("%(actor)s mentioned you") % values
+    if kind == Kind.GROUP_POST:
+        return _("%(actor)s posted in %(group)s") % values
+    if kind == Kind.REQUEST_APPROVED:
+        return _("Your request to join %(group)s was approved") % values
+    if kind == Kind.INVITATION:
+        return _("%(actor)s invited you to %(group)s") % values
+    return _("New activity")
+
+
+def target_url(notification: Notification) -> str:
+    if notification.post_id is not None:
+        url = reverse("posts:detail", args=[notification.post_id])
+        return f"{url}#comment-{notification.comment_id}" if notification.comment_id else url
+    group = notification.group
+    if group is None:
+        return reverse("core:home")
+    if notification.kind == Kind.JOIN_REQUEST:
+        return reverse("groups:requests", args=[group.slug])
+    return reverse("groups:detail", args=[group.slug])
+
+
+def settings_url(notification: Notification) -> str:
+    """Where to change the setting that sent ``notification``."""
+    base = reverse("notifications:settings")
+    if notification.reason in (Reason.GROUP_ALL, Reason.GROUP_HIGHLIGHTS, Reason.GROUP_MODERATOR):
+        return f"{base}?group={notification.group_id}#group-{notification.group_id}"
+    if notification.post_id is not None:
+        return f"{base}?post={notification.post_id}#mute"
+    if notification.group_id is not None:
+        return f"{base}?group={notification.group_id}#mute"
+    return base
+
+
+def day_label(day: date, today: date) -> str:
+    delta = (today - day).days
+    if delta == 0:
+        return _("Today")
+    if delta == 1:
+        return _("Yesterday")
+    return date_format(day, "DATE_FORMAT")
+
+
+@dataclass
+class Row:
+    notification: Notification
+    text: str
+    reason: str
+    url: str
+    settings_url: str
+
+
+def grouped_by_day(
+    items: list[Notification], *, now: datetime | None = None
+) -> list[tuple[str, list[Row]]]:
+    """[(day label, rows)] in the current time zone, newest day first."""
+    today = timezone.localdate(now or timezone.now())
+    days: dict[date, list[Row]] = {}
+    for n in items:
+        row = Row(n, describe(n), str(n.get_reason_display()), target_url(n), settings_url(n))
+        days.setdefault(timezone.localdate(n.updated_at), []).append(row)
+    return [(day_label(day, today), rows) for day, rows in days.items()]
+
+
+# --- settings ------------------------------------------------------------------------------------
+
+
+@dataclass
+class GroupLevelRow:
+    group: Group
+    level: str
+    is_default: bool
+
+
+def group_levels(user: User) -> list[GroupLevelRow]:
+    """Every group ``user`` belongs to with the effective level; 2 queries."""
+    groups = list(
+        Group.objects.filter(
+            pk__in=Membership.objects.filter(user=user).values("group_id")
+        ).order_by("name")
+    )
+    stored = dict(GroupNotificationLevel.objects.filter(user=user).values_list("group_id", "level"))
+    return [
+        GroupLevelRow(g, stored.get(g.pk, default_level(g)), g.pk not in stored) for g in groups
+    ]
+
+
+@dataclass
+class MuteRow:
+    mute: Mute
+    label: str
+    url: str
+
+
+def active_mutes(user: User, *, now: datetime | None = None) -> list[MuteRow]:
+    """Active mutes with a label for each target the person can still see; 4 queries."""
+    mutes = list(
+        Mute.objects.filter(active_mute_filter(now or timezone.now()), user=user).order_by(
+            "-created_at", "-id"
+        )
+    )
+    ids: dict[str, list[int]] = {"group": [], "post": [], "person": []}
+    for mute in mutes:
+        ids[mute.target_kind].append(mute.target_id)
+    groups = {g.pk: g for g in visible_groups(user).filter(pk__in=ids["group"])}
+    posts = {
+        p.pk: p for p in visible_posts(user).select_related("author").filter(pk__in=ids["post"])
+    }
+    people = {
+        p.pk: p for p in get_user_model().objects.filter(pk__in=ids["person"], is_active=True)
+    }
+    rows: list[MuteRow] = []
+    for mute in mutes:
+        if mute.target_kind == Mute.TargetKind.GROUP and mute.target_id in groups:
+            group = groups[mute.target_id]
+            rows.append(MuteRow(mute, group.name, reverse("groups:detail", args=[group.slug])))
+        elif mute.target_kind == Mute.TargetKind.POST and mute.target_id in posts:
+            post = posts[mute.target_id]
+            label = _("A post by %(name)s") % {"name": post.author.name}
+            rows.append(MuteRow(mute, label, reverse("posts:detail", args=[post.pk])))
+        elif mute.target_kind == Mute.TargetKind.PERSON and mute.target_id in people:
+            person = people[mute.target_id]
+            rows.append(MuteRow(mute, person.name, reverse("people:profile", args=[person.pk])))
+    return rows
+
+
+def followed_posts(user: User, *, limit: int = 50) -> list[Any]:
+    """Posts ``user`` follows that they can still read, newest first; 1 query."""
+    return list(
+        visible_posts(user)
+        .filter(pk__in=PostFollow.objects.filter(user=user, following=True).values("post_id"))
+        .select_related("author", "group")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def is_following(user: User, post_id: int) -> bool:
+    """Whether ``user`` gets the post's new comments (authors follow unless they unfollowed)."""
+    row = PostFollow.objects.filter(user=user, post_id=post_id).values_list("following", flat=True)
+    return bool(row.first())
+
+
+def following_post_ids(user: User, post_ids: list[int]) -> set[int]:
+    """Which of ``post_ids`` ``user`` follows, in one query (for post cards)."""
+    if not post_ids:
+        return set()
+    return set(
+        PostFollow.objects.filter(user=user, post_id__in=post_ids, following=True).values_list(
+            "post_id", flat=True
+        )
+    )

@@ -1,0 +1,221 @@
+"""The WebSocket endpoint (/ws/): one connection per open signed-in page.
+
+Client → server messages (JSON):
+  {"type": "subscribe", "post": <id>}          follow one open post (access checked)
+  {"type": "resume", "last_event_id": <id>}    replay what was missed, or get {"type": "refresh"}
+Server → client messages:
+  {"type": "welcome", "last_event_id": <id>}
+  {"type": "event", "id": <id>, "kind": "...", "ids": {...}, "counts": {...}}
+  {"type": "subscribed", "post": <id>} / {"type": "error", "code": "not_found" | "bad_request"}
+  {"type": "refresh"}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.db.models import Max
+from django.utils import translation
+from django.utils.translation import ngettext
+
+from torg.accounts.models import User
+from torg.groups.access import as_person, content_visible_groups
+from torg.posts.access import PostNotFound, access_post, parse_id, visible_posts
+from torg.posts.models import Comment
+from torg.realtime.events import (
+    NETWORK,
+    group_channel,
+    post_channel,
+    resume_floor,
+    user_channel,
+)
+from torg.realtime.models import RealtimeEvent
+
+REPLAY_MAX = 200
+MAX_POST_SUBSCRIPTIONS = 20
+
+
+def channels_for(user: User) -> set[str]:
+    """The channel groups a connection of ``user`` joins on connect."""
+    channels = {user_channel(user.pk)}
+    channels.update(
+        group_channel(pk) for pk in content_visible_groups(user).values_list("pk", flat=True)
+    )
+    if not user.is_guest:
+        channels.add(NETWORK)
+    return channels
+
+
+def check_event(user: User, channel: str, kind: str, ids: dict[str, int]) -> dict[str, int] | None:
+    """None if ``user`` may no longer see the event's target, else the counts to deliver."""
+    if channel.startswith("user-") and channel != user_channel(user.pk):
+        return None
+    if channel == NETWORK and user.is_guest:
+        return None
+    counts: dict[str, int] = {}
+    if "group" in ids:
+        if not content_visible_groups(user).filter(pk=ids["group"]).exists():
+            return None
+    elif "post" in ids:
+        row = visible_posts(user).filter(pk=ids["post"]).values("comment_count", "reaction_count")
+        found = row.first()
+        if found is None:
+            return None
+        if channel.startswith("post-"):
+            counts = {"comments": found["comment_count"], "reactions": found["reaction_count"]}
+            if kind == "reaction.changed" and "comment" in ids:
+                comment = Comment.objects.filter(pk=ids["comment"], post_id=ids["post"])
+                reactions = comment.values_list("reaction_count", flat=True).first()
+                if reactions is None:
+                    return None
+                counts["comment_reactions"] = reactions
+    return counts
+
+
+def missed_events(user: User, channels: set[str], last_id: int) -> list[dict[str, Any]] | None:
+    """Events after ``last_id`` for ``channels`` that ``user`` may see; None: refresh instead."""
+    if last_id < resume_floor():
+        return None  # events after last_id may have left the log
+    rows = list(
+        RealtimeEvent.objects.filter(pk__gt=last_id, channel__in=channels).order_by("pk")[
+            : REPLAY_MAX + 1
+        ]
+    )
+    if len(rows) > REPLAY_MAX:
+        return None
+    events = []
+    for row in rows:
+        counts = check_event(user, row.channel, row.kind, row.payload)
+        if counts is not None:
+            events.append(_client_event(row.pk, row.kind, row.payload, counts))
+    return events
+
+
+def client_texts(language: str) -> dict[str, dict[str, str]]:
+    """The client's visible strings in ``language``, singular and plural ("%(count)s" inside)."""
+    with translation.override(language):
+        return {
+            "new_posts": {
+                "one": ngettext("%(count)s new post", "%(count)s new posts", 1),
+                "other": ngettext("%(count)s new post", "%(count)s new posts", 2),
+            },
+            "new_comments": {
+                "one": ngettext("%(count)s new comment", "%(count)s new comments", 1),
+                "other": ngettext("%(count)s new comment", "%(count)s new comments", 2),
+            },
+        }
+
+
+def newest_event_id() -> int:
+    return RealtimeEvent.objects.aggregate(newest=Max("pk"))["newest"] or 0
+
+
+def _client_event(
+    event_id: int, kind: str, ids: dict[str, int], counts: dict[str, int]
+) -> dict[str, Any]:
+    event: dict[str, Any] = {"type": "event", "id": event_id, "kind": kind, "ids": ids}
+    if counts:
+        event["counts"] = counts
+    return event
+
+
+class RealtimeConsumer(AsyncJsonWebsocketConsumer):
+    user: User
+    joined: set[str]
+    replayed: set[int]
+
+    async def connect(self) -> None:
+        person = as_person(self.scope.get("user"))
+        if person is None:
+            await self.close(code=4401)
+            return
+        self.user = person
+        self.joined = set()
+        self.replayed = set()
+        await self._sync_channels()
+        await self.accept()
+        newest = await database_sync_to_async(newest_event_id)()
+        await self.send_json(
+            {"type": "welcome", "last_event_id": newest, "text": client_texts(self._language())}
+        )
+
+    def _language(self) -> str:
+        cookies = self.scope.get("cookies") or {}
+        chosen = self.user.language or cookies.get(settings.LANGUAGE_COOKIE_NAME, "")
+        known = {code for code, _name in settings.LANGUAGES}
+        return chosen if chosen in known else settings.LANGUAGE_CODE
+
+    async def disconnect(self, code: int) -> None:
+        for channel in getattr(self, "joined", set()):
+            await self.channel_layer.group_discard(channel, self.channel_name)
+
+    async def _sync_channels(self) -> None:
+        """Join the user's channels; leave group channels they may no longer see."""
+        wanted = await database_sync_to_async(channels_for)(self.user)
+        posts = {c for c in self.joined if c.startswith("post-")}
+        for channel in self.joined - wanted - posts:
+            await self.channel_layer.group_discard(channel, self.channel_name)
+        for channel in wanted - self.joined:
+            await self.channel_layer.group_add(channel, self.channel_name)
+        self.joined = wanted | posts
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "subscribe":
+            await self._subscribe(content.get("post"))
+        elif kind == "resume":
+            await self._resume(content.get("last_event_id"))
+        else:
+            await self.send_json({"type": "error", "code": "bad_request"})
+
+    async def _subscribe(self, raw_post_id: Any) -> None:
+        post_id = parse_id(raw_post_id)
+        posts = [c for c in self.joined if c.startswith("post-")]
+        if post_id is None or len(posts) >= MAX_POST_SUBSCRIPTIONS:
+            await self.send_json({"type": "error", "code": "bad_request"})
+            return
+        try:
+            await database_sync_to_async(access_post)(self.user, post_id)
+        except PostNotFound:
+            await self.send_json({"type": "error", "code": "not_found", "post": post_id})
+            return
+        channel = post_channel(post_id)
+        await self.channel_layer.group_add(channel, self.channel_name)
+        self.joined.add(channel)
+        await self.send_json({"type": "subscribed", "post": post_id})
+
+    async def _resume(self, raw_last_id: Any) -> None:
+        last_id = raw_last_id if isinstance(raw_last_id, int) else None
+        if last_id is None or isinstance(raw_last_id, bool) or last_id < 0:
+            await self.send_json({"type": "error", "code": "bad_request"})
+            return
+        events = await database_sync_to_async(missed_events)(self.user, self.joined, last_id)
+        if events is None:
+            await self.send_json({"type": "refresh"})
+            return
+        for event in events:
+            self.replayed.add(event["id"])
+            await self.send_json(event)
+
+    async def realtime_event(self, message: dict[str, Any]) -> None:
+        """A group_send from ``torg.core.events.send_event_on_commit``."""
+        event_id: int = message["id"]
+        if event_id in self.replayed:
+            self.replayed.discard(event_id)
+            return
+        channel: str = message["channel"]
+        kind: str = message["kind"]
+        ids: dict[str, int] = message["ids"]
+        if kind == "membership.changed":
+            await self._sync_channels()
+        counts = await database_sync_to_async(check_event)(self.user, channel, kind, ids)
+        if counts is None:
+            # Removed from the group or lost access to the post: stop listening to it.
+            if not channel.startswith("user-") and channel != NETWORK:
+                await self.channel_layer.group_discard(channel, self.channel_name)
+                self.joined.discard(channel)
+            return
+        await self.send_json(_client_event(event_id, kind, ids, counts))

@@ -1,0 +1,122 @@
+"""Browser journey: two people on one group page; one posts, the other sees the pill live.
+
+Runs against uvicorn (torg.asgi: HTTP and WebSocket in one process) on the test database,
+since pytest-django's live server speaks no WebSocket.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
+from playwright.sync_api import Browser, Page, expect
+
+from torg.accounts.models import User
+from torg.core.tests.browser.fixtures import PHONE, screenshot
+from torg.groups import actions as group_actions
+from torg.posts import actions as post_actions
+from torg.posts import comment_actions
+
+PASSWORD = "pw-123456789"
+
+
+def _sign_in(page: Page, url: str, email: str) -> None:
+    page.goto(url)
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    with page.expect_navigation():
+        page.locator("form:not(.language-switch) button[type=submit]").click()
+    expect(page).to_have_url(url)
+
+
+def test_new_post_pill_appears_without_reloading(
+    make_user: Callable[..., User], asgi_server: Callable[..., int], browser: Browser
+) -> None:
+    alice, bob = make_user("Alice Author"), make_user("Bob Reader")
+    # The server process uses the real password hashers, not the tests' fast MD5 one.
+    hashed = PBKDF2PasswordHasher().encode(PASSWORD, "realtimesalt", iterations=1000)
+    User.objects.filter(pk__in=[alice.pk, bob.pk]).update(password=hashed)
+    group = group_actions.do_create_group(actor=alice, name="Fjord team", privacy="closed")
+    group_actions.do_add_member(group=group, user=bob)
+    base = f"http://localhost:{asgi_server()}"
+    url = f"{base}/groups/{group.slug}/"
+
+    contexts = [
+        browser.new_context(locale="en-GB", viewport=PHONE),
+        browser.new_context(locale="en-GB"),
+    ]
+    try:
+        reader, author = (context.new_page() for context in contexts)
+        errors: list[str] = []
+        for page in (reader, author):
+            page.set_default_timeout(15_000)
+            page.on("pageerror", lambda error: errors.append(str(error)))
+        _sign_in(reader, url, bob.email)
+        _sign_in(author, url, alice.email)
+        # Wait until the reader's socket is open (the welcome message was handled).
+        reader.wait_for_function(
+            "() => performance.getEntriesByType('resource')"
+            ".some((e) => e.name.includes('realtime.js'))"
+        )
+        reader.wait_for_timeout(500)
+
+        author.get_by_label("Write a post in Fjord team").fill("Lunch at noon, everyone")
+        author.locator(".composer button[type=submit]").click()
+        expect(author.locator("#feed-posts")).to_contain_text("Lunch at noon, everyone")
+
+        pill = reader.get_by_role("button", name="1 new post")
+        expect(pill).to_be_visible()
+        expect(reader.locator("#feed-posts")).not_to_contain_text("Lunch at noon, everyone")
+        expect(reader.locator("#realtime-new-posts")).to_have_attribute("aria-live", "polite")
+        # The author's own page shows no pill for their own post.
+        expect(author.locator("#realtime-new-posts")).to_have_count(0)
+        pill.scroll_into_view_if_needed()
+        screenshot(reader, "realtime-new-post-pill-phone", full_page=False)
+        with reader.expect_navigation():
+            pill.click()
+        expect(reader.locator("#feed-posts")).to_contain_text("Lunch at noon, everyone")
+        assert errors == []
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def test_open_post_shows_new_comments_live(
+    make_user: Callable[..., User], asgi_server: Callable[..., int], browser: Browser
+) -> None:
+    alice, bob = make_user("Alice Author"), make_user("Bob Reader")
+    hashed = PBKDF2PasswordHasher().encode(PASSWORD, "realtimesalt", iterations=1000)
+    User.objects.filter(pk__in=[alice.pk, bob.pk]).update(password=hashed)
+    group = group_actions.do_create_group(actor=alice, name="Fjord team", privacy="closed")
+    group_actions.do_add_member(group=group, user=bob)
+    post = post_actions.do_create_post(author=alice, group=group, body="Where do we eat?")
+    comment_actions.do_create_comment(actor=bob, post=post, body="Canteen")
+    comment_actions.do_create_comment(actor=alice, post=post, body="Fine")
+    url = f"http://localhost:{asgi_server()}/posts/{post.pk}/"
+
+    contexts = [browser.new_context(locale="en-GB"), browser.new_context(locale="en-GB")]
+    try:
+        reader, author = (context.new_page() for context in contexts)
+        errors: list[str] = []
+        for page in (reader, author):
+            page.set_default_timeout(15_000)
+            page.on("pageerror", lambda error: errors.append(str(error)))
+        _sign_in(reader, url, bob.email)
+        _sign_in(author, url, alice.email)
+        expect(reader.locator(f"#comments-{post.pk}-count")).to_have_text("2 comments")
+        reader.wait_for_timeout(1000)  # the socket opens and subscribes to the post
+
+        author.locator(f"#comment-body-{post.pk}").fill("Pizza place")
+        author.locator(f"#comment-form-{post.pk} button[type=submit]").click()
+        expect(author.locator(f"#post-{post.pk}")).to_contain_text("Pizza place")
+
+        expect(reader.locator(f"#comments-{post.pk}-count")).to_have_text("3 comments")
+        button = reader.get_by_role("button", name="1 new comment")
+        expect(button).to_be_visible()
+        with reader.expect_navigation():
+            button.click()
+        expect(reader.locator(f"#post-{post.pk}")).to_contain_text("Pizza place")
+        assert errors == []
+    finally:
+        for context in contexts:
+            context.close()
