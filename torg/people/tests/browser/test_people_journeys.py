@@ -122,8 +122,10 @@ def test_find_a_colleague_by_skill_and_open_their_org_chart(any_page: Page, live
     assert_fits(page)
     screenshot(page, f"people-search-kubernetes-{width}")
 
-    # Submitting the form gives the same answer as the live search.
-    page.get_by_role("button", name="Search", exact=True).click()
+    # Submitting the form gives the same answer as the live search. Wait for that page to load,
+    # or the next click could land on the old page while the form's navigation is under way.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Search", exact=True).click()
     expect(results.get_by_text("1 person", exact=True)).to_be_visible()
 
     results.get_by_role("link", name="Sofie Lund").click()
