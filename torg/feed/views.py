@@ -7,6 +7,7 @@ page, so "Load more" works without JavaScript.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -173,12 +174,31 @@ def profile_page(request: HttpRequest, user_id: int) -> HttpResponse:
     """The next page of a profile timeline (htmx: cards only; otherwise a page of its own)."""
     person = person_of(request)
     author = access_person(person, user_id)
+    return _next_page(
+        request,
+        person,
+        lambda order, cursor: selectors.profile_feed(person, author, order=order, cursor=cursor),
+        url=reverse("feed:profile_page", args=[author.pk]),
+        heading=author.name,
+        back_url=reverse("people:profile", args=[author.pk]),
+    )
+
+
+def _next_page(
+    request: HttpRequest,
+    person: User,
+    load: Callable[[str, str | None], FeedPage],
+    *,
+    url: str,
+    heading: str,
+    back_url: str,
+) -> HttpResponse:
+    """A further page of a profile or group feed: cards only for htmx, else a page of its own."""
     try:
         order, cursor = feed_params(request)
-        page = selectors.profile_feed(person, author, order=order, cursor=cursor)
+        page = load(order, cursor)
     except InvalidCursor:
         return HttpResponseBadRequest(_("This page link is no longer valid."))
-    url = reverse("feed:profile_page", args=[author.pk])
     links = next_links(page, more_url=url, page_url=url, order=order)
     record_seen(person, page)
     if is_htmx(request):
@@ -186,12 +206,7 @@ def profile_page(request: HttpRequest, user_id: int) -> HttpResponse:
     return render(
         request,
         "feed/more.html",
-        {
-            "page": page,
-            "heading": author.name,
-            "back_url": reverse("people:profile", args=[author.pk]),
-            **links,
-        },
+        {"page": page, "heading": heading, "back_url": back_url, **links},
     )
 
 
@@ -204,25 +219,13 @@ def group_page(request: HttpRequest, slug: str) -> HttpResponse:
     """The next page of a group feed (htmx: cards only; otherwise a page of its own)."""
     person = person_of(request)
     group = access_group_by_slug(person, slug)
-    try:
-        order, cursor = feed_params(request)
-        page = selectors.group_feed(person, group, order=order, cursor=cursor)
-    except InvalidCursor:
-        return HttpResponseBadRequest(_("This page link is no longer valid."))
-    url = reverse("feed:group_page", args=[group.slug])
-    links = next_links(page, more_url=url, page_url=url, order=order)
-    record_seen(person, page)
-    if is_htmx(request):
-        return items_response(request, page, links)
-    return render(
+    return _next_page(
         request,
-        "feed/more.html",
-        {
-            "page": page,
-            "heading": group.name,
-            "back_url": reverse("groups:detail", args=[group.slug]),
-            **links,
-        },
+        person,
+        lambda order, cursor: selectors.group_feed(person, group, order=order, cursor=cursor),
+        url=reverse("feed:group_page", args=[group.slug]),
+        heading=group.name,
+        back_url=reverse("groups:detail", args=[group.slug]),
     )
 
 
