@@ -128,7 +128,7 @@ def _readers_among(ids: list[int], *, author: User, group: Group | None) -> set[
     return set(people.values_list("pk", flat=True).distinct())
 
 
-def _render(body: str, *, author: User, group: Group | None) -> tuple[str, set[int]]:
+def render_post_body(body: str, *, author: User, group: Group | None) -> tuple[str, set[int]]:
     """body_html with mentions linked only for people who can read the post, and those ids."""
     readers = _readers_among(extract_mentions(body), author=author, group=group)
     names = dict(visible_people(author).filter(pk__in=readers).values_list("pk", "name"))
@@ -136,7 +136,7 @@ def _render(body: str, *, author: User, group: Group | None) -> tuple[str, set[i
     return str(html), readers
 
 
-def _hashtag_displays(body: str, names: list[str]) -> dict[str, str]:
+def hashtag_displays(body: str, names: list[str]) -> dict[str, str]:
     displays: dict[str, str] = {}
     for match in _HASHTAG_DISPLAY.finditer(body):
         key = normalize_hashtag(match.group(1))
@@ -156,7 +156,7 @@ def _save_mentions_and_tags(post: Post, mentioned: set[int], *, is_new: bool) ->
         ignore_conflicts=True,
     )
     names = extract_hashtags(post.body)
-    displays = _hashtag_displays(post.body, names)
+    displays = hashtag_displays(post.body, names)
     Hashtag.objects.bulk_create(
         [Hashtag(name=name, display_name=displays.get(name, name)) for name in names],
         ignore_conflicts=True,
@@ -284,7 +284,7 @@ def do_create_post(
             poll=poll,
             shared_post=shared_post,
         )
-        body_html, mentioned = _render(body, author=author, group=group)
+        body_html, mentioned = render_post_body(body, author=author, group=group)
         post = Post.objects.create(
             author=author,
             group=group,
@@ -370,7 +370,7 @@ def do_edit_post(*, actor: User, post: Post, body: str) -> Post:
             return post
         now = timezone.now()
         PostRevision.objects.create(post=post, body=post.body, edited_by=actor, created_at=now)
-        post.body_html, mentioned = _render(body, author=post.author, group=post.group)
+        post.body_html, mentioned = render_post_body(body, author=post.author, group=post.group)
         post.body = body
         post.edited_at = now
         post.save(update_fields=["body", "body_html", "edited_at"])

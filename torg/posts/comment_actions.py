@@ -168,7 +168,7 @@ def _readers_among(ids: Sequence[int], *, post: Post, author: User) -> set[int]:
     return set(people.values_list("pk", flat=True))
 
 
-def _render(body: str, *, post: Post, author: User) -> tuple[str, set[int]]:
+def render_comment_body(body: str, *, post: Post, author: User) -> tuple[str, set[int]]:
     readers = _readers_among(extract_mentions(body), post=post, author=author)
     names: dict[int, str] = (
         dict(visible_people(author).filter(pk__in=readers).values_list("pk", "name"))
@@ -242,7 +242,7 @@ def do_create_comment(
     prepared = check_create_comment(
         actor=actor, post=post, body=body, parent_id=parent_id, attachment_ids=attachment_ids
     )
-    body_html, readers = _render(prepared.body, post=prepared.post, author=actor)
+    body_html, readers = render_comment_body(prepared.body, post=prepared.post, author=actor)
     with transaction.atomic():
         comment = Comment.objects.create(
             post=prepared.post,
@@ -295,7 +295,7 @@ def do_edit_comment(*, actor: User, comment: Comment, body: str) -> Comment:
         locked = current.select_related("post", "post__group").get(pk=comment.pk)
         if cleaned == locked.body:
             return locked
-        body_html, readers = _render(cleaned, post=locked.post, author=actor)
+        body_html, readers = render_comment_body(cleaned, post=locked.post, author=actor)
         now = timezone.now()
         CommentRevision.objects.create(comment=locked, body=locked.body, created_at=now)
         locked.body = cleaned

@@ -6,7 +6,8 @@ its people and groups. Everything comes from ``random.Random(SEED)`` and the row
 database (ordered by primary key), so two seeds of empty databases write the same texts.
 
 Texts are rendered with the same helpers ``do_create_post`` and ``do_create_comment`` use
-(``torg.posts.actions._render`` and ``torg.posts.comment_actions._render``), so body_html and
+(``torg.posts.actions.render_post_body`` and
+``torg.posts.comment_actions.render_comment_body``), so body_html and
 mention rows are exactly what the composer would have written. Rows are written with
 ``bulk_create`` and counters are computed from the planned rows, never incremented one by one.
 Link previews are not fetched: the demo must seed without network access.
@@ -793,7 +794,8 @@ def seed_demo_content(*, now: datetime, kari_email: str, admin_email: str) -> Co
     result = ContentResult()
 
     rendered = [
-        post_actions._render(plan.body, author=plan.author, group=plan.group) for plan in plans
+        post_actions.render_post_body(plan.body, author=plan.author, group=plan.group)
+        for plan in plans
     ]
     posts = Post.objects.bulk_create(
         [
@@ -858,7 +860,7 @@ def _write_hashtags(posts: Sequence[Post]) -> None:
     tags: dict[int, list[str]] = {post.pk: extract_hashtags(post.body) for post in posts}
     displays: dict[str, str] = {}
     for post in posts:
-        for name, display in post_actions._hashtag_displays(post.body, tags[post.pk]).items():
+        for name, display in post_actions.hashtag_displays(post.body, tags[post.pk]).items():
             displays.setdefault(name, display)
     Hashtag.objects.bulk_create(
         [Hashtag(name=name, display_name=displays.get(name, name)) for name in sorted(displays)],
@@ -886,7 +888,8 @@ def _write_comments(posts: Sequence[Post], plans: Sequence[PostPlan]) -> int:
                 else:
                     pairs.extend((post, reply, top) for reply in top.replies)
         rendered = [
-            comment_actions._render(c.body, post=post, author=c.author) for post, c, _ in pairs
+            comment_actions.render_comment_body(c.body, post=post, author=c.author)
+            for post, c, _ in pairs
         ]
         rows = Comment.objects.bulk_create(
             [
