@@ -30,6 +30,7 @@ run: install
 	@echo ""
 	@trap 'kill $$(jobs -p) 2>/dev/null' EXIT INT TERM; \
 	  nice -n 10 $(PY) manage.py db_worker --queue-name '*' & \
+	  nice -n 10 $(PY) manage.py run_periodic & \
 	  $(VENV)/bin/uvicorn torg.asgi:application --host $(HOST) --port $(PORT) --no-access-log
 
 lint: install

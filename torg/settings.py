@@ -237,6 +237,9 @@ def _mailer(url: str) -> dict[str, object]:
 MAILERS = {"default": _mailer(EMAIL_URL)}
 DEFAULT_FROM_EMAIL = env("FROM_EMAIL", "Torg <torg@localhost>")
 
+# How often `manage.py run_periodic` checks for due periodic jobs (torg.core.periodic), seconds.
+TORG_PERIODIC_TICK = float(env("PERIODIC_TICK", "30"))
+
 # Security headers. The CSP allows only our own origin (no inline script or style anywhere, so
 # no nonce); htmx is configured not to inject styles.
 from django.utils.csp import CSP  # noqa: E402

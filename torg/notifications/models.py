@@ -26,6 +26,9 @@ class Notification(models.Model):
         REQUEST_APPROVED = "request_approved", _("Request approved")
         INVITATION = "invitation", _("Invitation")
         FOLLOWED_COMMENT = "followed_comment", _("New comment on a followed post")
+        ANNOUNCEMENT = "announcement", _("Announcement")
+        ANNOUNCEMENT_REMINDER = "announcement_reminder", _("Announcement reminder")
+        POLL_CLOSED = "poll_closed", _("Poll closed")
 
     class Reason(models.TextChoices):
         YOUR_POST = "your_post", _("You wrote this post.")
@@ -37,11 +40,14 @@ class Notification(models.Model):
         YOUR_REQUEST = "your_request", _("You asked to join this group.")
         INVITED = "invited", _("You were invited.")
         FOLLOWING = "following", _("You follow this post.")
+        ANNOUNCED = "announced", _("Announcements in this group reach every member.")
+        YOUR_POLL = "your_poll", _("You created this poll.")
+        VOTED = "voted", _("You voted in this poll.")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    kind = models.CharField(max_length=24, choices=Kind.choices)
     reason = models.CharField(max_length=20, choices=Reason.choices)
     post = models.ForeignKey(
         "posts.Post", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
