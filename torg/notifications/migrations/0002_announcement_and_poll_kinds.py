@@ -4,20 +4,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0001_notification_center'),
+        ("notifications", "0001_notification_center"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('reply', 'Reply'), ('mention', 'Mention'), ('reaction', 'Reaction'), ('group_post', 'New post in a group'), ('join_request', 'Join request'), ('request_approved', 'Request approved'), ('invitation', 'Invitation'), ('followed_comment', 'New comment on a followed post'), ('announcement', 'Announcement'), ('announcement_reminder', 'Announcement reminder'), ('poll_closed', 'Poll closed')], max_length=24),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("reply", "Reply"),
+                    ("mention", "Mention"),
+                    ("reaction", "Reaction"),
+                    ("group_post", "New post in a group"),
+                    ("join_request", "Join request"),
+                    ("request_approved", "Request approved"),
+                    ("invitation", "Invitation"),
+                    ("followed_comment", "New comment on a followed post"),
+                    ("announcement", "Announcement"),
+                    ("announcement_reminder", "Announcement reminder"),
+                    ("poll_closed", "Poll closed"),
+                ],
+                max_length=24,
+            ),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='reason',
-            field=models.CharField(choices=[('your_post', 'You wrote this post.'), ('your_comment', 'You wrote this comment.'), ('mentioned', 'You were mentioned.'), ('group_all', 'You get every post in this group.'), ('group_highlights', 'You get highlights from this group.'), ('group_moderator', "You manage this group's members."), ('your_request', 'You asked to join this group.'), ('invited', 'You were invited.'), ('following', 'You follow this post.'), ('announced', 'Announcements in this group reach every member.'), ('your_poll', 'You created this poll.'), ('voted', 'You voted in this poll.')], max_length=20),
+            model_name="notification",
+            name="reason",
+            field=models.CharField(
+                choices=[
+                    ("your_post", "You wrote this post."),
+                    ("your_comment", "You wrote this comment."),
+                    ("mentioned", "You were mentioned."),
+                    ("group_all", "You get every post in this group."),
+                    ("group_highlights", "You get highlights from this group."),
+                    ("group_moderator", "You manage this group's members."),
+                    ("your_request", "You asked to join this group."),
+                    ("invited", "You were invited."),
+                    ("following", "You follow this post."),
+                    ("announced", "Announcements in this group reach every member."),
+                    ("your_poll", "You created this poll."),
+                    ("voted", "You voted in this poll."),
+                ],
+                max_length=20,
+            ),
         ),
     ]
