@@ -169,6 +169,8 @@ def _page(
     """One page of ``queryset`` in ``order`` after ``cursor``, prefetched for cards."""
     limit = _clamp(limit)
     position = decode_cursor(cursor, order)
+    # Authors and groups come with the page (prefetch_for_cards then skips them).
+    queryset = queryset.select_related("author", "group")
     if order == "recent":
         if position is not None:
             queryset = queryset.filter(
