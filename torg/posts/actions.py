@@ -157,11 +157,15 @@ def _save_mentions_and_tags(post: Post, mentioned: set[int], *, is_new: bool) ->
     )
     names = extract_hashtags(post.body)
     displays = hashtag_displays(post.body, names)
-    Hashtag.objects.bulk_create(
-        [Hashtag(name=name, display_name=displays.get(name, name)) for name in names],
-        ignore_conflicts=True,
-    )
-    tag_ids = list(Hashtag.objects.filter(name__in=names).values_list("pk", flat=True))
+    # Most hashtags exist already: look them up first, create only the new ones.
+    known = dict(Hashtag.objects.filter(name__in=names).values_list("name", "pk")) if names else {}
+    if missing := [name for name in names if name not in known]:
+        Hashtag.objects.bulk_create(
+            [Hashtag(name=name, display_name=displays.get(name, name)) for name in missing],
+            ignore_conflicts=True,
+        )
+        known.update(Hashtag.objects.filter(name__in=missing).values_list("name", "pk"))
+    tag_ids = sorted(known.values())
     if not is_new:
         PostHashtag.objects.filter(post=post).exclude(hashtag_id__in=tag_ids).delete()
     PostHashtag.objects.bulk_create(
