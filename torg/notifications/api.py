@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, time
 from typing import TYPE_CHECKING, Any, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,7 +14,7 @@ from ninja.errors import HttpError
 from pydantic import Field
 
 from torg.groups.access import access_group_by_id
-from torg.notifications import actions, selectors
+from torg.notifications import actions, email_settings, quiet, selectors
 from torg.notifications.models import Notification
 from torg.posts.access import access_post
 
@@ -261,3 +261,58 @@ def unfollow(request: HttpRequest, post_id: int) -> dict[str, Any]:
     post = access_post(person, post_id)
     _run(lambda: actions.do_set_post_follow(actor=person, post=post, following=False))
     return {"post_id": post.pk, "following": False}
+
+
+# --- e-mail --------------------------------------------------------------------------------------
+
+
+class EmailSettingsOut(Schema):
+    immediate_kinds: list[str] = Field(description="Kinds e-mailed at once")
+    always_emailed: list[str] = Field(description="Kinds e-mailed unless all e-mail is off")
+    digest: str
+    quiet_start: time | None
+    quiet_end: time | None
+    time_zone: str = Field(description="Quiet hours and digests follow this time zone")
+    unsubscribed: bool = Field(description="All e-mail off")
+
+
+class EmailSettingsIn(Schema):
+    immediate_kinds: list[str] = Field(max_length=len(Notification.Kind.values))
+    digest: Literal["off", "daily", "weekly"]
+    quiet_start: time | None = None
+    quiet_end: time | None = None
+    unsubscribed: bool = False
+
+
+def _email_out(person: User) -> dict[str, Any]:
+    preference = email_settings.preference_for(person)
+    return {
+        "immediate_kinds": [
+            k for k in email_settings.CHOOSABLE_KINDS if k in preference.immediate_kinds
+        ],
+        "always_emailed": sorted(email_settings.ALWAYS_EMAILED),
+        "digest": preference.digest,
+        "quiet_start": preference.quiet_start,
+        "quiet_end": preference.quiet_end,
+        "time_zone": str(quiet.zone_of(person)),
+        "unsubscribed": preference.unsubscribed,
+    }
+
+
+@router.get("/email-settings", response=EmailSettingsOut, summary="My e-mail settings")
+def get_email_settings(request: HttpRequest) -> dict[str, Any]:
+    return _email_out(_actor(request))
+
+
+@router.put("/email-settings", response=EmailSettingsOut, summary="Change my e-mail settings")
+def put_email_settings(request: HttpRequest, payload: EmailSettingsIn) -> dict[str, Any]:
+    person = _actor(request)
+    choices = email_settings.EmailChoices(
+        immediate_kinds=list(payload.immediate_kinds),
+        digest=payload.digest,
+        quiet_start=payload.quiet_start,
+        quiet_end=payload.quiet_end,
+        unsubscribed=payload.unsubscribed,
+    )
+    _run(lambda: email_settings.do_set_email_preferences(actor=person, choices=choices))
+    return _email_out(person)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from torg.accounts.models import User
 from torg.groups.access import visible_groups
 from torg.groups.models import Group, GroupInvitation, JoinRequest, Membership
-from torg.notifications import rules
+from torg.notifications import emails, rules
 from torg.notifications.models import RECENT_ACTORS, Notification, PostFollow
 from torg.notifications.rules import Level, levels_for_members, muted_user_ids
 from torg.posts.access import can_see_post
@@ -151,6 +151,7 @@ def deliver(event: Event, candidates: Mapping[int, str]) -> list[int]:
             ignore_conflicts=True,
         )
         _tell_realtime(sorted(recipients), event)
+        emails.notifications_delivered(event.key, sorted(recipients))
     return sorted(recipients)
 
 

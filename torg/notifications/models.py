@@ -152,3 +152,64 @@ class Mute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} mutes {self.target_kind} {self.target_id}"
+
+
+def default_immediate_kinds() -> list[str]:
+    """Kinds e-mailed at once unless the person changes it (see docs/notifications.md)."""
+    kind = Notification.Kind
+    return [
+        kind.MENTION,
+        kind.REPLY,
+        kind.JOIN_REQUEST,
+        kind.REQUEST_APPROVED,
+        kind.INVITATION,
+        kind.ANNOUNCEMENT,
+        kind.ANNOUNCEMENT_REMINDER,
+    ]
+
+
+class EmailPreference(models.Model):
+    """What a person gets by e-mail. Created on first change; a missing row means the defaults."""
+
+    class Digest(models.TextChoices):
+        OFF = "off", _("Never")
+        DAILY = "daily", _("Daily")
+        WEEKLY = "weekly", _("Weekly")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_preference"
+    )
+    immediate_kinds = models.JSONField(default=default_immediate_kinds)
+    digest = models.CharField(max_length=8, choices=Digest.choices, default=Digest.WEEKLY)
+    # Local times in the person's time zone; both empty: no quiet hours.
+    quiet_start = models.TimeField(null=True, blank=True)
+    quiet_end = models.TimeField(null=True, blank=True)
+    unsubscribed = models.BooleanField(default=False)
+    last_digest_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"e-mail preferences of {self.user_id}"
+
+
+class NotificationEmail(models.Model):
+    """The e-mail state of one notification: held in quiet hours, or when it was last e-mailed."""
+
+    notification = models.OneToOneField(
+        Notification, on_delete=models.CASCADE, related_name="email"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    held_since = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["recipient"], condition=Q(held_since__isnull=False), name="notif_email_held"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"e-mail for notification {self.notification_id}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.tasks import task
 
-from torg.notifications import delivery
+from torg.notifications import delivery, digest, emails
 
 
 @task()
@@ -35,3 +35,21 @@ def join_request_approved(join_request_id: int) -> list[int]:
 @task()
 def invitation_created(invitation_id: int) -> list[int]:
     return delivery.notify_invitation(invitation_id)
+
+
+@task()
+def email_notifications(aggregation_key: str, user_ids: list[int]) -> list[int]:
+    """E-mail (or hold for quiet hours) what ``deliver`` just created or updated."""
+    return emails.send_immediate(aggregation_key, user_ids)
+
+
+@task()
+def release_held_emails() -> list[int]:
+    """Periodic: send what quiet hours held back, once they are over."""
+    return emails.release_held()
+
+
+@task()
+def send_digests() -> list[int]:
+    """Periodic: the daily and weekly "What you missed" e-mails that are due."""
+    return digest.send_digests()

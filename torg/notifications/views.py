@@ -10,13 +10,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from torg.groups.access import access_group_by_id
-from torg.notifications import actions, selectors
-from torg.notifications.forms import GroupLevelForm, MuteForm
+from torg.notifications import actions, email_settings, quiet, selectors
+from torg.notifications.forms import EmailPreferenceForm, GroupLevelForm, MuteForm
 from torg.notifications.models import GroupNotificationLevel
 from torg.people.access import access_person
 from torg.posts.access import access_post, parse_id
@@ -148,6 +151,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             "followed": selectors.followed_posts(person),
             "prefill": prefill,
             "mute_form": MuteForm(initial=prefill or {}),
+            **_email_context(person),
         },
     )
 
@@ -229,3 +233,82 @@ def follow_post(request: HttpRequest, post_id: int) -> HttpResponse:
         _("You follow this post.") if following else _("You no longer follow this post."),
     )
     return _back(request, "notifications:settings")
+
+
+# --- e-mail --------------------------------------------------------------------------------------
+
+
+def _email_context(person: User) -> dict[str, Any]:
+    preference = email_settings.preference_for(person)
+    form = EmailPreferenceForm(
+        initial={
+            "immediate_kinds": list(preference.immediate_kinds),
+            "digest": preference.digest,
+            "quiet_start": preference.quiet_start,
+            "quiet_end": preference.quiet_end,
+            "unsubscribed": preference.unsubscribed,
+        }
+    )
+    return {
+        "email_form": form,
+        "email_preference": preference,
+        "email_time_zone": str(quiet.zone_of(person)),
+    }
+
+
+@login_required
+@require_POST
+def set_email_preferences(request: HttpRequest) -> HttpResponse:
+    person = _person(request)
+    form = EmailPreferenceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(m) for errors in form.errors.values() for m in errors))
+        return redirect(reverse("notifications:settings") + "#email")
+    data = form.cleaned_data
+    choices = email_settings.EmailChoices(
+        immediate_kinds=list(data["immediate_kinds"]),
+        digest=data["digest"],
+        quiet_start=data["quiet_start"],
+        quiet_end=data["quiet_end"],
+        unsubscribed=data["unsubscribed"],
+    )
+    _run(
+        request,
+        lambda: email_settings.do_set_email_preferences(actor=person, choices=choices),
+        _("E-mail settings saved."),
+    )
+    return redirect(reverse("notifications:settings") + "#email")
+
+
+def _invalid_link(request: HttpRequest) -> HttpResponse:
+    return render(request, "notifications/unsubscribe.html", {"state": "invalid"}, status=400)
+
+
+@csrf_exempt  # RFC 8058: the mail client POSTs the link itself, with no form and no cookies.
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET: a page with a button; POST (one click, no sign-in): unsubscribe and say so."""
+    try:
+        person, category = email_settings.read_unsubscribe_token(token, viewer=request.user)
+    except email_settings.InvalidUnsubscribeLink:
+        return _invalid_link(request)
+    with translation.override(person.language or translation.get_language()):
+        what = email_settings.describe_category(category)
+        if request.method == "POST":
+            email_settings.do_unsubscribe(user=person, category=category)
+            return render(
+                request,
+                "notifications/unsubscribe.html",
+                {"state": "done", "what": what, "person": person},
+            )
+        all_url = None
+        if category != "all":
+            all_url = reverse(
+                "notifications:unsubscribe",
+                args=[email_settings.unsubscribe_token(person, "all")],
+            )
+        return render(
+            request,
+            "notifications/unsubscribe.html",
+            {"state": "confirm", "what": what, "person": person, "all_url": all_url},
+        )
