@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "torg.feed",
     "torg.links",
     "torg.notifications",
+    "torg.announcements",
     "torg.realtime",
     "torg.api",
     "django.contrib.admin",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("posts/", include("torg.posts.urls")),
     path("posts/", include("torg.posts.comment_urls")),
     path("notifications/", include("torg.notifications.urls")),
+    path("announcements/", include("torg.announcements.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from torg.accounts.api import router as accounts_router
+from torg.announcements.api import router as announcements_router
 from torg.api.auth import ActiveSessionAuth, TokenAuth
 from torg.feed.api import router as feed_router
 from torg.groups.api import router as groups_router
@@ -49,3 +50,4 @@ api.add_router("/posts", posts_router)
 api.add_router("/posts", comment_router)
 api.add_router("/feed", feed_router)
 api.add_router("/notifications", notifications_router)
+api.add_router("/announcements", announcements_router)

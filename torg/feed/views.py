@@ -21,6 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from torg.announcements import selectors as announcement_selectors
 from torg.feed import actions, selectors
 from torg.feed.selectors import FeedPage, InvalidCursor
 from torg.groups.access import access_group_by_slug, as_person
@@ -284,4 +285,12 @@ def home_context(request: HttpRequest, person: User) -> dict[str, Any]:
     url = reverse("core:home")
     links = next_links(page, more_url=url, page_url=url, order=order)
     record_seen(person, page)
-    return {"page": page, "order": order, "is_first": cursor is None, **links}
+    # Unread announcements sit on top of the first page (torg.announcements).
+    announcements = announcement_selectors.pending_for(person) if cursor is None else []
+    return {
+        "page": page,
+        "order": order,
+        "is_first": cursor is None,
+        "announcements": announcements,
+        **links,
+    }

@@ -145,6 +145,14 @@ def describe(notification: Notification) -> str:
         return _("Your request to join %(group)s was approved") % values
     if kind == Kind.INVITATION:
         return _("%(actor)s invited you to %(group)s") % values
+    if kind == Kind.ANNOUNCEMENT:
+        return _("Announcement from %(actor)s in %(group)s: please read it") % values
+    if kind == Kind.ANNOUNCEMENT_REMINDER:
+        return _("Reminder: you have not read the announcement in %(group)s yet") % values
+    if kind == Kind.POLL_CLOSED:
+        if notification.reason == Reason.YOUR_POLL:
+            return _("Your poll has closed: see the results") % values
+        return _("A poll you voted in has closed: see the results") % values
     return _("New activity")
 
 

@@ -6,11 +6,13 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from torg.accounts.models import User
+from torg.groups.models import Group
 from torg.notifications import selectors
 from torg.notifications.models import Notification
 from torg.notifications.tests.conftest import World
@@ -66,3 +68,42 @@ def test_texts_in_norwegian(
     with translation.override("nb"):
         assert selectors.describe(row) == "Ola og 1 annen reagerte på innlegget ditt"
     assert selectors.describe(row) == "Ola and 1 other reacted to your post"
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason", "english", "norwegian"),
+    [
+        (
+            Notification.Kind.ANNOUNCEMENT,
+            Notification.Reason.ANNOUNCED,
+            "Announcement from Ola in Design: please read it",
+            "Kunngjøring fra Ola i Design: les den",
+        ),
+        (
+            Notification.Kind.ANNOUNCEMENT_REMINDER,
+            Notification.Reason.ANNOUNCED,
+            "Reminder: you have not read the announcement in Design yet",
+            "Påminnelse: du har ikke lest kunngjøringen i Design ennå",
+        ),
+        (
+            Notification.Kind.POLL_CLOSED,
+            Notification.Reason.YOUR_POLL,
+            "Your poll has closed: see the results",
+            "Avstemningen din er avsluttet: se resultatet",
+        ),
+        (
+            Notification.Kind.POLL_CLOSED,
+            Notification.Reason.VOTED,
+            "A poll you voted in has closed: see the results",
+            "En avstemning du stemte i, er avsluttet: se resultatet",
+        ),
+    ],
+)
+def test_texts_of_announcement_and_poll_kinds(
+    kind: str, reason: str, english: str, norwegian: str
+) -> None:
+    actor = User(name="Ola")
+    row = Notification(kind=kind, reason=reason, actor=actor, group=Group(name="Design"))
+    assert selectors.describe(row) == english
+    with translation.override("nb"):
+        assert selectors.describe(row) == norwegian
