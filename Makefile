@@ -31,6 +31,7 @@ run: install
 	@trap 'kill $$(jobs -p) 2>/dev/null' EXIT INT TERM; \
 	  nice -n 10 $(PY) manage.py db_worker --queue-name '*' & \
 	  nice -n 10 $(PY) manage.py run_periodic & \
+	  $(PY) manage.py live_ingest & \
 	  $(VENV)/bin/uvicorn torg.asgi:application --host $(HOST) --port $(PORT) --no-access-log
 
 lint: install

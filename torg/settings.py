@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "torg.links",
     "torg.notifications",
     "torg.announcements",
+    "torg.media",
+    "torg.live",
     "torg.realtime",
     "torg.api",
     "django.contrib.admin",
@@ -199,7 +201,10 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-STATICFILES_DIRS = [("vendor", BASE_DIR / "node_modules" / "htmx.org" / "dist")]
+STATICFILES_DIRS = [
+    ("vendor", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
+    ("vendor/hls", BASE_DIR / "node_modules" / "hls.js" / "dist"),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -210,6 +215,25 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 AVATAR_MAX_BYTES = 8 * 1024 * 1024
 ATTACHMENT_MAX_BYTES = int(env("ATTACHMENT_MAX_BYTES", str(25 * 1024 * 1024)))
+# Media (torg.media): videos upload in resumable chunks; every person has a storage quota.
+VIDEO_MAX_BYTES = int(env("VIDEO_MAX_BYTES", str(4 * 1024**3)))
+MEDIA_QUOTA_BYTES = int(env("MEDIA_QUOTA_BYTES", str(20 * 1024**3)))  # 0: no quota
+UPLOAD_CHUNK_BYTES = int(env("UPLOAD_CHUNK_BYTES", str(4 * 1024 * 1024)))
+GIF_MAX_FRAMES = int(env("GIF_MAX_FRAMES", "1000"))
+VIDEO_PROCESSING_TIMEOUT_MINUTES = float(env("VIDEO_PROCESSING_TIMEOUT_MINUTES", "30"))
+# Live broadcasts (torg.live, docs/live.md): HLS files written by `manage.py live_ingest`.
+LIVE_ROOT = Path(env("LIVE_ROOT", str(VAR_DIR / "live")))
+LIVE_SEGMENT_SECONDS = float(env("LIVE_SEGMENT_SECONDS", "1"))
+LIVE_RECONNECT_SECONDS = float(env("LIVE_RECONNECT_SECONDS", "60"))
+LIVE_VIEWER_WINDOW_SECONDS = int(env("LIVE_VIEWER_WINDOW_SECONDS", "30"))
+LIVE_MAX_CHUNK_BYTES = int(env("LIVE_MAX_CHUNK_BYTES", str(4 * 1024 * 1024)))
+# x264 preset for live transcoding (browser input): faster presets use less CPU per broadcast.
+LIVE_X264_PRESET = env("LIVE_X264_PRESET", "veryfast")
+RTMP_PORT = int(env("RTMP_PORT", "1935"))  # 0: no RTMP listener
+# All interfaces: OBS and Zoom publish from other machines; set 127.0.0.1 behind a proxy.
+RTMP_LISTEN_HOST = env("RTMP_LISTEN_HOST", "0.0.0.0")  # noqa: S104
+# What broadcasters type into OBS/Zoom; default: this server's host name on RTMP_PORT.
+RTMP_PUBLIC_URL = env("RTMP_PUBLIC_URL")
 
 EMAIL_URL = env("EMAIL_URL", "console://")
 
@@ -240,6 +264,7 @@ DEFAULT_FROM_EMAIL = env("FROM_EMAIL", "Torg <torg@localhost>")
 
 # How often `manage.py run_periodic` checks for due periodic jobs (torg.core.periodic), seconds.
 TORG_PERIODIC_TICK = float(env("PERIODIC_TICK", "30"))
+
 
 # Security headers. The CSP allows only our own origin (no inline script or style anywhere, so
 # no nonce); htmx is configured not to inject styles.

@@ -19,6 +19,8 @@ urlpatterns = [
     path("posts/", include("torg.posts.comment_urls")),
     path("notifications/", include("torg.notifications.urls")),
     path("announcements/", include("torg.announcements.urls")),
+    path("videos/", include("torg.media.urls")),
+    path("live/", include("torg.live.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -11,6 +11,8 @@ from torg.announcements.api import router as announcements_router
 from torg.api.auth import ActiveSessionAuth, TokenAuth
 from torg.feed.api import router as feed_router
 from torg.groups.api import router as groups_router
+from torg.live.api import router as live_router
+from torg.media.api import router as media_router
 from torg.notifications.api import router as notifications_router
 from torg.people.api import router as people_router
 from torg.posts.api import router as posts_router
@@ -51,3 +53,5 @@ api.add_router("/posts", comment_router)
 api.add_router("/feed", feed_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/announcements", announcements_router)
+api.add_router("/media", media_router)
+api.add_router("/live", live_router)

@@ -82,6 +82,30 @@ def _sniff_image_format(data: bytes) -> str | None:
         raise ValidationError(_("This image is too large (too many pixels).")) from None
 
 
+def _check_gif_frames(data: bytes) -> None:
+    """Refuse animated GIFs with too many frames (a "frame bomb") before Pillow sees them: the
+    frames are counted from the block structure, nothing is decoded (torg.media.detect)."""
+    from torg.media.detect import refuse_gif_bomb
+
+    refuse_gif_bomb(data, max_total_pixels=20 * MAX_PIXELS)
+
+
+def _sniff_video(data: bytes) -> str | None:
+    """The content type when ``data`` is a video PyAV can decode (MP4, MOV, WebM, MKV)."""
+    import tempfile
+    from pathlib import Path
+
+    from torg.media.detect import probe_video, sniff_container
+
+    if sniff_container(data[:64]) is None:
+        return None
+    with tempfile.TemporaryDirectory(prefix="torg-probe-") as work:
+        path = Path(work) / "upload"
+        path.write_bytes(data)
+        probe = probe_video(path)
+    return probe.content_type if probe is not None else None
+
+
 def _encode_image(data: bytes) -> _Encoded:
     too_big = _("This image is too large: at most %(pixels)d megapixels.") % {
         "pixels": MAX_PIXELS // 1_000_000
@@ -153,6 +177,9 @@ def check_upload_attachment(*, uploader: User, upload: UploadedFile) -> None:
         raise ValidationError(
             _("The file is too large: at most %(limit)s.") % {"limit": filesizeformat(max_bytes())}
         )
+    from torg.media.limits import check_quota  # per-person storage quota (torg.media)
+
+    check_quota(person, size)
 
 
 def do_upload_attachment(*, uploader: User, upload: UploadedFile, alt_text: str = "") -> Attachment:
@@ -164,6 +191,8 @@ def do_upload_attachment(*, uploader: User, upload: UploadedFile, alt_text: str 
     attachment = Attachment(
         uploader=uploader, name=name, alt_text=str(alt_text)[:ALT_TEXT_MAX_LENGTH].strip()
     )
+    _check_gif_frames(data)
+    video_type = _sniff_video(data)
     if _sniff_image_format(data) is not None:
         encoded = _encode_image(data)
         attachment.kind = Attachment.Kind.IMAGE
@@ -176,7 +205,7 @@ def do_upload_attachment(*, uploader: User, upload: UploadedFile, alt_text: str 
         )
     else:
         attachment.kind = Attachment.Kind.FILE
-        attachment.content_type = _display_type(name)[:120]
+        attachment.content_type = (video_type or _display_type(name))[:120]
         attachment.size = len(data)
         attachment.file.save(token, ContentFile(data), save=False)
     try:
@@ -187,6 +216,11 @@ def do_upload_attachment(*, uploader: User, upload: UploadedFile, alt_text: str 
         if attachment.thumbnail:
             attachment.thumbnail.delete(save=False)
         raise
+    if video_type is not None and attachment.kind == Attachment.Kind.FILE:
+        # A video by its content: torg.media transcodes it and the post shows a player.
+        from torg.media.actions import do_create_video_for_attachment
+
+        do_create_video_for_attachment(attachment=attachment)
     return attachment
 
 

@@ -139,6 +139,11 @@ def prefetch_for_cards(posts: Iterable[Post], viewer: User | AnonymousUser) -> l
         assert attachment.post_id is not None
         attachments[attachment.post_id].append(attachment)
 
+    # torg.media: the videos of these posts and of shared originals, one query.
+    from torg.media.selectors import videos_by_post
+
+    videos = videos_by_post([*post_ids, *originals])
+
     polls = _poll_cards(post_ids, person)
     urls = [url for p in [*posts, *originals.values()] for url in extract_urls(p.body)]
     previews = previews_for(urls) if urls else {}
@@ -156,8 +161,10 @@ def prefetch_for_cards(posts: Iterable[Post], viewer: User | AnonymousUser) -> l
 
     for original in originals.values():
         _set_media(original, attachments.get(original.pk, []), previews)
+        _set_videos(original, videos.get(original.pk, []))
     for post in posts:
         _set_media(post, attachments.get(post.pk, []), previews)
+        _set_videos(post, videos.get(post.pk, []))
         post.card_poll = polls.get(post.pk)  # type: ignore[attr-defined]
         post.card_original = originals.get(post.shared_post_id or 0)  # type: ignore[attr-defined]
         post.card_original_gone = (  # type: ignore[attr-defined]
@@ -176,6 +183,9 @@ def prefetch_for_cards(posts: Iterable[Post], viewer: User | AnonymousUser) -> l
             or role in (Membership.Role.ADMIN, Membership.Role.MODERATOR)
         )
         post.card_can_pin = role == Membership.Role.ADMIN  # type: ignore[attr-defined]
+        post.card_can_manage_videos = (  # type: ignore[attr-defined]
+            is_author or person.is_network_admin or role == Membership.Role.ADMIN
+        )
     return posts
 
 
@@ -183,6 +193,14 @@ def _set_media(post: Post, items: list[Attachment], previews: dict[str, LinkPrev
     post.card_images = [a for a in items if a.kind == Attachment.Kind.IMAGE]  # type: ignore[attr-defined]
     post.card_files = [a for a in items if a.kind == Attachment.Kind.FILE]  # type: ignore[attr-defined]
     post.card_preview = _first_preview(post, previews)  # type: ignore[attr-defined]
+
+
+def _set_videos(post: Post, videos: list[Any]) -> None:
+    # A video's attachment (its source, later its MP4) shows as the player, not as a file.
+    post.card_videos = videos  # type: ignore[attr-defined]
+    if videos:
+        video_files = {video.attachment_id for video in videos}
+        post.card_files = [a for a in post.card_files if a.pk not in video_files]  # type: ignore[attr-defined]
 
 
 def post_detail(viewer: User | AnonymousUser, post_id: Any) -> Post:

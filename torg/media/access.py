@@ -1,0 +1,91 @@
+"""Looking up videos and uploads for a person. Hidden and nonexistent answer alike (404).
+
+A video is visible exactly when its attachment is (``torg.posts.access.access_attachment``):
+the post is visible, or it is the uploader's own unattached upload. This is decided afresh on
+every request, including every HLS segment and every range request of the MP4.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.http import Http404
+
+from torg.groups.access import as_person
+from torg.groups.models import Membership
+from torg.media.models import ChunkedUpload, Video
+from torg.posts.access import AttachmentNotFound, access_attachment, role_in
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from torg.accounts.models import User
+
+
+class VideoNotFound(Http404):
+    def __init__(self) -> None:
+        super().__init__("Not found")
+
+
+class UploadNotFound(Http404):
+    def __init__(self) -> None:
+        super().__init__("Not found")
+
+
+def _valid_token(token: Any) -> bool:
+    return isinstance(token, str) and 10 <= len(token) <= 40 and token.isascii()
+
+
+def access_video(viewer: User | AnonymousUser, token: Any) -> Video:
+    """The video if ``viewer`` may watch it, else ``VideoNotFound``."""
+    if not _valid_token(token) or as_person(viewer) is None:
+        raise VideoNotFound
+    video = (
+        Video.objects.select_related("attachment", "attachment__post", "attachment__post__group")
+        .filter(token=token)
+        .first()
+    )
+    if video is None:
+        raise VideoNotFound
+    try:
+        access_attachment(viewer, video.attachment_id)
+    except AttachmentNotFound:
+        raise VideoNotFound from None
+    return video
+
+
+def can_manage_video(viewer: User | AnonymousUser, video: Video) -> bool:
+    """Captions and statistics: the uploader, the post's author, its group's admins and
+    network admins."""
+    person = as_person(viewer)
+    if person is None:
+        return False
+    attachment = video.attachment
+    if attachment.uploader_id == person.pk or person.is_network_admin:
+        return True
+    post = attachment.post
+    if post is None:
+        return False
+    if post.author_id == person.pk:
+        return True
+    return post.group_id is not None and role_in(person, post.group_id) == Membership.Role.ADMIN
+
+
+def access_managed_video(viewer: User | AnonymousUser, token: Any) -> Video:
+    """A video whose statistics and captions ``viewer`` may manage; others get the same 404
+    (people who may watch but not manage learn nothing new from it)."""
+    video = access_video(viewer, token)
+    if not can_manage_video(viewer, video):
+        raise VideoNotFound
+    return video
+
+
+def access_upload(viewer: User | AnonymousUser, token: Any) -> ChunkedUpload:
+    """One's own resumable upload; anyone else's looks nonexistent."""
+    person = as_person(viewer)
+    if person is None or not _valid_token(token):
+        raise UploadNotFound
+    upload = ChunkedUpload.objects.filter(token=token, uploader=person).first()
+    if upload is None:
+        raise UploadNotFound
+    return upload
