@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "torg.posts",
     "torg.feed",
     "torg.links",
+    "torg.search",
+    "torg.knowledge",
     "torg.notifications",
     "torg.announcements",
     "torg.media",

@@ -24,6 +24,7 @@ from torg.accounts.models import ApiToken, Invitation, User
 from torg.core.events import call_on_commit
 from torg.core.forms import time_zone_names
 from torg.people.models import Department, Experience, Location, Skill
+from torg.search import events as search_events
 
 if TYPE_CHECKING:
     from torg.groups.models import Group
@@ -76,6 +77,7 @@ def do_create_account(
     try:
         with transaction.atomic():
             user = User.objects.create_user(email, password, name=name, is_guest=is_guest)
+            search_events.person_changed(user)
     except IntegrityError as exc:  # the same address signed up a moment ago
         raise ValidationError(
             {"email": _("An account with this e-mail address already exists.")}
@@ -389,6 +391,7 @@ def do_update_profile(*, user: User, update: ProfileUpdate) -> User:
             locked.save(update_fields=fields)
         if "skills" in cleaned:
             locked.skills.set(_skills_for(cleaned["skills"]))
+        search_events.person_changed(locked)
     for field in fields:
         setattr(user, field, getattr(locked, field))
     if (locked.department_id, locked.location_id) != (old_department_id, old_location_id):

@@ -11,12 +11,14 @@ from torg.announcements.api import router as announcements_router
 from torg.api.auth import ActiveSessionAuth, TokenAuth
 from torg.feed.api import router as feed_router
 from torg.groups.api import router as groups_router
+from torg.knowledge.api import router as knowledge_router
 from torg.live.api import router as live_router
 from torg.media.api import router as media_router
 from torg.notifications.api import router as notifications_router
 from torg.people.api import router as people_router
 from torg.posts.api import router as posts_router
 from torg.posts.comment_api import router as comment_router
+from torg.search.api import router as search_router
 
 api = NinjaAPI(
     title="Torg API",
@@ -52,6 +54,8 @@ api.add_router("/posts", posts_router)
 api.add_router("/posts", comment_router)
 api.add_router("/feed", feed_router)
 api.add_router("/notifications", notifications_router)
+api.add_router("/search", search_router)
 api.add_router("/announcements", announcements_router)
+api.add_router("/knowledge", knowledge_router)
 api.add_router("/media", media_router)
 api.add_router("/live", live_router)

@@ -27,6 +27,7 @@ from torg.groups.models import (
     Membership,
 )
 from torg.notifications import events as notification_events
+from torg.search import events as search_events
 
 if TYPE_CHECKING:
     from torg.accounts.models import User
@@ -328,6 +329,7 @@ def do_create_group(
         do_add_member(group=group, user=actor, role=Membership.Role.ADMIN, actor=actor)
         if is_company_wide:
             _apply_company_wide(group)
+        search_events.group_changed(group)
     group.refresh_from_db()
     return group
 
@@ -391,6 +393,7 @@ def do_update_group(
         if is_company_wide is not None:
             group.is_company_wide = is_company_wide
         group.save()
+        search_events.group_changed(group)
         if became_company_wide:
             _apply_company_wide(group)
     group.refresh_from_db()

@@ -33,6 +33,7 @@ from torg.core.markdown import (
 )
 from torg.groups.access import as_person
 from torg.groups.models import Group, Membership
+from torg.knowledge import actions as knowledge_actions
 from torg.links.selectors import extract_urls
 from torg.notifications import events as notification_events
 from torg.people.access import visible_people
@@ -56,6 +57,7 @@ from torg.posts.models import (
     PostRevision,
 )
 from torg.realtime import events as realtime_events
+from torg.search import events as search_events
 
 if TYPE_CHECKING:
     from torg.accounts.models import User
@@ -274,6 +276,7 @@ def do_create_post(
     poll: PollSpec | None = None,
     shared_post: Post | None = None,
     alt_texts: Mapping[int, str] | None = None,
+    is_question: bool = False,
 ) -> Post:
     """Create a post in ``group`` (None: on the author's own profile)."""
     attachment_ids = list(attachment_ids)
@@ -319,7 +322,10 @@ def do_create_post(
         if shared_post is not None:
             Post.objects.filter(pk=shared_post.pk).update(share_count=F("share_count") + 1)
         _save_mentions_and_tags(post, mentioned, is_new=True)
+        if is_question:  # the knowledge app keeps question state (torg.knowledge)
+            knowledge_actions.do_mark_new_post_as_question(post=post)
         _fetch_previews_on_commit(body)
+        search_events.post_changed(post)
         realtime_events.post_created(post)
         notification_events.post_created(post)
     return post
@@ -380,6 +386,7 @@ def do_edit_post(*, actor: User, post: Post, body: str) -> Post:
         post.save(update_fields=["body", "body_html", "edited_at"])
         _save_mentions_and_tags(post, mentioned, is_new=False)
         _fetch_previews_on_commit(body)
+        search_events.post_changed(post)
     return post
 
 
@@ -404,6 +411,7 @@ def do_delete_post(*, actor: User, post: Post) -> None:
         Post.objects.filter(pk=post.pk).update(
             deleted_at=timezone.now(), deleted_by=actor, pinned_at=None
         )
+        search_events.post_changed(post)
 
 
 def check_restore_post(*, actor: User, post: Post) -> None:
@@ -430,6 +438,7 @@ def do_restore_post(*, actor: User, post: Post) -> Post:
         post.deleted_at = None
         post.deleted_by = None
         post.save(update_fields=["deleted_at", "deleted_by"])
+        search_events.post_changed(post)
     return post
 
 

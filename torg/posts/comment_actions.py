@@ -40,6 +40,7 @@ from torg.posts.models import (
     Post,
 )
 from torg.realtime import events as realtime_events
+from torg.search import events as search_events
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -270,6 +271,7 @@ def do_create_comment(
             Comment.objects.filter(pk=prepared.parent.pk).update(reply_count=F("reply_count") + 1)
         realtime_events.comment_created(comment)
         notification_events.comment_created(comment)
+        search_events.comment_changed(comment)
     comment.author = actor
     comment.reply_count = 0
     comment.reaction_summary = {"counts": {}, "mine": None}  # type: ignore[attr-defined]
@@ -303,6 +305,7 @@ def do_edit_comment(*, actor: User, comment: Comment, body: str) -> Comment:
         locked.edited_at = now
         locked.save(update_fields=["body", "body_html", "edited_at"])
         _save_mentions(locked, readers)
+        search_events.comment_changed(locked)
     locked.author = actor
     return locked
 
@@ -326,6 +329,7 @@ def do_delete_comment(*, actor: User, comment: Comment) -> Comment:
         changed = Comment.objects.filter(pk=checked.pk, deleted_at__isnull=True).update(
             deleted_at=now
         )
+        search_events.comment_changed(checked)
         if changed:
             Post.objects.filter(pk=checked.post_id, comment_count__gt=0).update(
                 comment_count=F("comment_count") - 1

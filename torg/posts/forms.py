@@ -29,6 +29,9 @@ class PostForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
+    # Makes the new post a question (torg.knowledge); with JavaScript the composer posts to the
+    # knowledge app's "ask" view instead, which reads it too.
+    is_question = forms.BooleanField(required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

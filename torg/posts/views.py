@@ -91,6 +91,7 @@ def create(request: HttpRequest) -> HttpResponse:
                 attachment_ids=form.attachment_ids,
                 poll=form.poll(),
                 alt_texts=form.alt_texts,
+                is_question=bool(form.cleaned_data.get("is_question")),
             )
         except (ValidationError, PermissionDenied) as refusal:
             error = _error_text(refusal)
