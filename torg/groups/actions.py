@@ -27,6 +27,7 @@ from torg.groups.models import (
     Membership,
 )
 from torg.notifications import events as notification_events
+from torg.realtime import events as realtime_events
 from torg.search import events as search_events
 
 if TYPE_CHECKING:
@@ -126,14 +127,17 @@ def _check_parent(*, actor: User, parent: Group | None, group: Group | None) -> 
 def _remove_memberships(memberships: Iterable[Membership]) -> int:
     """Delete memberships and keep member counts right. Returns how many were removed."""
     by_group: dict[int, list[int]] = {}
+    user_ids: list[int] = []
     for membership in memberships:
         by_group.setdefault(membership.group_id, []).append(membership.pk)
+        user_ids.append(membership.user_id)
     removed = 0
     for group_id, ids in by_group.items():
         deleted, _details = Membership.objects.filter(pk__in=ids).delete()
         if deleted:
             Group.objects.filter(pk=group_id).update(member_count=F("member_count") - deleted)
         removed += deleted
+    realtime_events.memberships_changed(user_ids)
     return removed
 
 
@@ -159,6 +163,7 @@ def do_add_member(
                 group=group, user=user, status=JoinRequest.Status.PENDING
             ).delete()
             GroupInvitation.objects.filter(group=group, user=user).delete()
+            realtime_events.membership_changed(user.pk)
     return membership
 
 
@@ -188,6 +193,7 @@ def _add_members_in_bulk(
             group=group, user_id__in=new_ids, status=JoinRequest.Status.PENDING
         ).delete()
         GroupInvitation.objects.filter(group=group, user_id__in=new_ids).delete()
+        realtime_events.memberships_changed(new_ids)
     return added
 
 
@@ -385,6 +391,7 @@ def do_update_group(
     with transaction.atomic():
         group = Group.objects.select_for_update().get(pk=group.pk)
         became_company_wide = bool(is_company_wide) and not group.is_company_wide
+        privacy_changed = privacy != group.privacy
         group.name = cleaned
         group.description = (description or "").strip()
         group.privacy = privacy
@@ -396,6 +403,8 @@ def do_update_group(
         search_events.group_changed(group)
         if became_company_wide:
             _apply_company_wide(group)
+        if privacy_changed:
+            realtime_events.group_access_changed(group.pk)
     group.refresh_from_db()
     return group
 
@@ -627,6 +636,7 @@ def do_change_role(*, actor: User, group: Group, user: User, role: str) -> Membe
         # A person whose role was chosen by hand is no longer a rule's member.
         membership.rule = None
         membership.save(update_fields=["role", "rule"])
+        realtime_events.membership_changed(user.pk)
     return membership
 
 

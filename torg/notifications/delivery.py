@@ -80,7 +80,10 @@ def _allowed(event: Event, candidates: Mapping[int, str]) -> dict[int, str]:
             ).values_list("user_id", flat=True)
         )
         wanted = {uid: r for uid, r in wanted.items() if uid in members}
-    people = {p.pk: p for p in User.objects.filter(pk__in=list(wanted))}
+    # A group post (the big fan-out: every member) needs no per-person check below, so it does
+    # not load every recipient's row.
+    needs_people = event.kind != Kind.GROUP_POST or event.post is None
+    people = {p.pk: p for p in User.objects.filter(pk__in=list(wanted))} if needs_people else {}
     if event.post is not None and event.kind != Kind.GROUP_POST:
         # Group posts go to members only (who see their group's content); everyone else is
         # checked through the posts access rules.
@@ -168,10 +171,16 @@ def _tell_realtime(user_ids: list[int], event: Event) -> None:
         target["post"] = event.post.pk
     elif event.group is not None:
         target["group"] = event.group.pk
-    for user_id in user_ids:
-        realtime_events.notify_user(
-            user_id, "notification.created", {**target, "unread": counts.get(user_id, 0)}
+    # One insert and one send after commit for all recipients (5,000 for a big group), not one
+    # of each per person: see docs/benchmarks.md, "Realtime".
+    realtime_events.publish_many(
+        (
+            realtime_events.user_channel(user_id),
+            "notification.created",
+            {**target, "unread": counts.get(user_id, 0)},
         )
+        for user_id in user_ids
+    )
 
 
 def _follow(user_id: int, post_id: int) -> None:

@@ -115,11 +115,17 @@ def test_rolled_back_change_sends_nothing(make_user: Callable[..., User]) -> Non
         except RuntimeError:
             pass
 
+    def logged() -> list[tuple[str, str]]:
+        return list(RealtimeEvent.objects.order_by("pk").values_list("channel", "kind"))
+
+    # Creating the group made the owner a member: that is the only event so far.
+    assert logged() == [(f"user-{owner.pk}", "membership.changed")]
+
     async def body() -> None:
         ws, _last = await connected(cookie)
         await db(create_and_roll_back)()
         assert await ws.receive_nothing(timeout=0.3)
-        assert await db(RealtimeEvent.objects.count)() == 0
+        assert await db(logged)() == [(f"user-{owner.pk}", "membership.changed")]
         await ws.disconnect()
 
     run_async(body)
@@ -142,8 +148,11 @@ def test_removed_member_gets_no_further_events(make_user: Callable[..., User]) -
         assert (await ws.receive_json_from(timeout=5))["kind"] == "post.created"
         # An event already queued for the connection when the person is removed is dropped:
         # "Two" is sent when its transaction commits, but the consumer's access check (in the
-        # same thread-sensitive ORM thread) only runs after the removal.
+        # same thread-sensitive ORM thread) only runs after the removal. The removal itself
+        # reaches the person as membership.changed.
         await db(post_then_remove)()
+        event = await ws.receive_json_from(timeout=5)
+        assert (event["kind"], event["ids"]) == ("membership.changed", {"user": member.pk})
         assert await ws.receive_nothing(timeout=0.3)
         await db(post_actions.do_create_post)(author=owner, group=group, body="Three")
         assert await ws.receive_nothing(timeout=0.3)
@@ -177,24 +186,35 @@ def test_post_subscription_counts_and_access(make_user: Callable[..., User]) -> 
         event = await ws.receive_json_from(timeout=5)
         assert (event["kind"], event["ids"], event["counts"]) == (
             "comment.created",
-            {"post": post.pk, "comment": comment.pk},
+            {"post": post.pk, "comment": comment.pk, "author": owner.pk},
             {"comments": 1, "reactions": 0},
+        )
+        reply = await db(comment_actions.do_create_comment)(
+            actor=member, post=post, body="Agreed", parent_id=comment.pk
+        )
+        event = await ws.receive_json_from(timeout=5)
+        assert (event["ids"], event["counts"]) == (
+            {"post": post.pk, "comment": reply.pk, "author": member.pk, "parent": comment.pk},
+            {"comments": 2, "reactions": 0},
         )
         await db(reaction_actions.do_react_to_post)(actor=owner, post=post, kind="like")
         event = await ws.receive_json_from(timeout=5)
         assert (event["kind"], event["counts"]) == (
             "reaction.changed",
-            {"comments": 1, "reactions": 1},
+            {"comments": 2, "reactions": 1, "kinds": {"like": 1}},
         )
+        await db(reaction_actions.do_react_to_post)(actor=member, post=post, kind="love")
+        event = await ws.receive_json_from(timeout=5)
+        assert event["counts"] == {"comments": 2, "reactions": 2, "kinds": {"like": 1, "love": 1}}
         await db(reaction_actions.do_react_to_comment)(actor=member, comment=comment, kind="like")
         event = await ws.receive_json_from(timeout=5)
         assert (event["ids"], event["counts"]) == (
             {"post": post.pk, "comment": comment.pk},
-            {"comments": 1, "reactions": 1, "comment_reactions": 1},
+            {"comments": 2, "reactions": 2, "comment_reactions": 1, "kinds": {"like": 1}},
         )
         await db(reaction_actions.do_unreact)(actor=owner, target=post)
         event = await ws.receive_json_from(timeout=5)
-        assert event["counts"] == {"comments": 1, "reactions": 0}
+        assert event["counts"] == {"comments": 2, "reactions": 1, "kinds": {"love": 1}}
         assert await spy.receive_nothing(timeout=0.2)
         await ws.disconnect()
         await spy.disconnect()
@@ -226,12 +246,12 @@ def test_joining_a_group_subscribes_open_connections(make_user: Callable[..., Us
 
     def join() -> None:
         group_actions.do_add_member(group=group, user=newcomer)
-        events.membership_changed(newcomer.pk)
 
     async def body() -> None:
         ws, _last = await connected(cookie)
         await db(join)()
-        assert (await ws.receive_json_from(timeout=5))["kind"] == "membership.changed"
+        event = await ws.receive_json_from(timeout=5)
+        assert (event["kind"], event["ids"]) == ("membership.changed", {"user": newcomer.pk})
         post = await db(post_actions.do_create_post)(author=owner, group=group, body="Welcome")
         event = await ws.receive_json_from(timeout=5)
         assert event["ids"]["post"] == post.pk
@@ -377,6 +397,8 @@ def test_welcome_carries_texts_in_the_persons_language(make_user: Callable[..., 
                     "one": "%(count)s ny kommentar",
                     "other": "%(count)s nye kommentarer",
                 },
+                "comments": {"one": "%(count)s kommentar", "other": "%(count)s kommentarer"},
+                "reactions": {"one": "%(count)s reaksjon", "other": "%(count)s reaksjoner"},
             },
             {
                 "new_posts": {"one": "%(count)s new post", "other": "%(count)s new posts"},
@@ -384,6 +406,8 @@ def test_welcome_carries_texts_in_the_persons_language(make_user: Callable[..., 
                     "one": "%(count)s new comment",
                     "other": "%(count)s new comments",
                 },
+                "comments": {"one": "%(count)s comment", "other": "%(count)s comments"},
+                "reactions": {"one": "%(count)s reaction", "other": "%(count)s reactions"},
             },
         ]
 

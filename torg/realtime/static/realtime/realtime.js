@@ -1,6 +1,7 @@
 // Realtime updates over one WebSocket per signed-in page (see docs/realtime.md).
 // Events carry ids only; this script shows a "new posts" pill on feeds, keeps comment and
-// reaction counts of open posts current and updates the bell. Every page works without it.
+// reaction counts of open posts current, puts new comments in place and updates the bell.
+// Every page works without it.
 
 const MAX_BACKOFF_MS = 30000;
 const MAX_POSTS = 20;
@@ -88,30 +89,114 @@ function setNumber(el, value) {
   }
 }
 
+function updateCommentCount(postId, count) {
+  // "N comments" under the post (empty at zero, as the server renders it), in the person's
+  // language from the welcome message's plural forms.
+  const line = document.getElementById(`comments-${postId}-count`);
+  if (line) {
+    line.dataset.commentCount = String(count);
+    line.textContent = count > 0 ? text("comments", count) : "";
+  }
+  document.querySelectorAll(`[data-post-id="${postId}"] [data-comment-count]`)
+    .forEach((el) => { if (el !== line) setNumber(el, count); });
+}
+
+function updateReactionBar(bar, total, kinds) {
+  // One reaction bar (posts/_reactions.html): the count on each kind's button, and the
+  // "N reactions" link with the icons of the kinds used (created, updated or removed).
+  if (!bar) return;
+  bar.querySelectorAll("button.reaction[name=kind]").forEach((button) => {
+    const count = kinds ? kinds[button.value] || 0 : Number(button.dataset.count || 0);
+    button.dataset.count = String(count);
+    const label = button.querySelector(".reaction-count");
+    if (label) label.textContent = count ? String(count) : "";
+  });
+  let who = bar.querySelector("a.reactions-who");
+  if (!total) {
+    if (who) {
+      if (who.previousSibling && who.previousSibling.nodeType === Node.TEXT_NODE) {
+        who.previousSibling.remove();
+      }
+      who.remove();
+    }
+    return;
+  }
+  if (!who) {
+    if (!bar.dataset.reactionsUrl) return;
+    who = document.createElement("a");
+    who.className = "reactions-who";
+    who.href = bar.dataset.reactionsUrl;
+    bar.append(" ", who);
+  }
+  who.dataset.reactionCount = String(total);
+  const icons = document.createElement("span");
+  icons.className = "reaction-icons";
+  if (kinds) {
+    bar.querySelectorAll("button.reaction[name=kind]").forEach((button) => {
+      const icon = button.querySelector(".reaction-icon");
+      if (kinds[button.value] && icon) icons.append(icon.cloneNode(true));
+    });
+  } else {
+    const old = who.querySelector(".reaction-icons");
+    if (old) icons.append(...old.childNodes);
+  }
+  who.replaceChildren(icons, ` ${text("reactions", total)}`);
+}
+
 function updateCounts(event) {
   const postId = event.ids.post;
   const counts = event.counts || {};
-  if (counts.comments !== undefined) {
-    document.querySelectorAll(`[data-post-id="${postId}"] [data-comment-count], [data-post-id="${postId}"][data-comment-count]`)
-      .forEach((el) => setNumber(el, counts.comments));
-    // Without data attributes: change the number in "N comments" only where the words stay
-    // right (neither side is 1); the "new comments" button offers the rest.
-    const fallback = document.getElementById(`comments-${postId}-count`);
-    const shown = fallback ? /\d+/.exec(fallback.textContent) : null;
-    if (shown && Number(shown[0]) !== 1 && counts.comments !== 1) {
-      setNumber(fallback, counts.comments);
-    }
+  if (counts.comments !== undefined) updateCommentCount(postId, counts.comments);
+  if (event.kind !== "reaction.changed") return;
+  if (event.ids.comment === undefined && counts.reactions !== undefined) {
+    updateReactionBar(document.getElementById(`reactions-post-${postId}`), counts.reactions,
+      counts.kinds);
+    document.querySelectorAll(`[data-post-id="${postId}"] [data-reaction-count]`)
+      .forEach((el) => { if (!el.closest(".reactions")) setNumber(el, counts.reactions); });
   }
-  if (event.kind === "reaction.changed" && event.ids.comment === undefined
-      && counts.reactions !== undefined) {
-    document.querySelectorAll(`[data-post-id="${postId}"] [data-reaction-count], [data-post-id="${postId}"][data-reaction-count]`)
-      .forEach((el) => setNumber(el, counts.reactions));
+  if (event.ids.comment !== undefined && counts.comment_reactions !== undefined) {
+    updateReactionBar(document.getElementById(`reactions-comment-${event.ids.comment}`),
+      counts.comment_reactions, counts.kinds);
   }
-  if (event.kind === "reaction.changed" && event.ids.comment !== undefined
-      && counts.comment_reactions !== undefined) {
-    document.querySelectorAll(`[data-comment-id="${event.ids.comment}"] [data-reaction-count]`)
-      .forEach((el) => setNumber(el, counts.comment_reactions));
+}
+
+async function insertComment(event) {
+  // A new comment on an open post page appears in place: its partial comes over HTTP (with
+  // the usual access checks), replies under their comment. Returns false when it cannot be
+  // placed here (the caller then offers "N new comments").
+  const { post, comment, parent } = event.ids;
+  if (document.getElementById(`comment-${comment}`)) return true;
+  const section = document.getElementById(`comments-${post}`);
+  const list = parent !== undefined
+    ? document.getElementById(`comment-${parent}-replies`)
+    : document.getElementById(`comments-${post}-list`);
+  if (!section || !list || !section.dataset.commentUrl) return false;
+  const url = section.dataset.commentUrl.replace(/\/0\/$/, `/${comment}/`);
+  let response;
+  try {
+    response = await fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" });
+  } catch {
+    return false;
   }
+  if (!response.ok) return response.status === 404; // deleted or hidden since: nothing to show
+  const html = await response.text();
+  if (document.getElementById(`comment-${comment}`)) return true; // arrived meanwhile
+  const template = document.createElement("template");
+  template.innerHTML = html.trim();
+  const item = template.content.firstElementChild;
+  if (!item) return false;
+  list.append(item);
+  if (window.htmx) window.htmx.process(item);
+  return true;
+}
+
+async function onNewComment(event) {
+  updateCounts(event);
+  if (document.getElementById("feed-posts")) return;
+  const me = Number(document.body.dataset.userId || 0);
+  // Your own comment is already on the page that sent it (its form's answer puts it there).
+  if (event.ids.author === me) return;
+  if (!(await insertComment(event))) showNewComments(event.ids.post);
 }
 
 function updateBell(event) {
@@ -144,8 +229,7 @@ function handleEvent(event) {
       if (event.ids.author !== me) showNewPosts();
       break;
     case "comment.created":
-      updateCounts(event);
-      showNewComments(event.ids.post);
+      onNewComment(event);
       break;
     case "reaction.changed":
       updateCounts(event);
