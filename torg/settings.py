@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "torg.media",
     "torg.live",
     "torg.realtime",
+    "torg.chat",
+    "torg.governance",
     "torg.api",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -89,6 +91,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "torg.core.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "torg.governance.guidelines.GuidelinesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -267,6 +270,11 @@ DEFAULT_FROM_EMAIL = env("FROM_EMAIL", "Torg <torg@localhost>")
 # How often `manage.py run_periodic` checks for due periodic jobs (torg.core.periodic), seconds.
 TORG_PERIODIC_TICK = float(env("PERIODIC_TICK", "30"))
 
+# Governance (torg.governance, docs/governance.md).
+TORG_GROUP_INACTIVE_DAYS = int(env("GROUP_INACTIVE_DAYS", "180"))
+TORG_GROUP_APPROVAL = env_bool("GROUP_APPROVAL")
+# A version string of the community guidelines; empty: nobody is asked to accept them.
+TORG_GUIDELINES = env("GUIDELINES", "")
 
 # Security headers. The CSP allows only our own origin (no inline script or style anywhere, so
 # no nonce); htmx is configured not to inject styles.

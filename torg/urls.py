@@ -23,6 +23,8 @@ urlpatterns = [
     path("videos/", include("torg.media.urls")),
     path("knowledge/", include("torg.knowledge.urls")),
     path("live/", include("torg.live.urls")),
+    path("chat/", include("torg.chat.urls")),
+    path("governance/", include("torg.governance.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

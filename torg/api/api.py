@@ -9,7 +9,9 @@ from ninja.errors import AuthenticationError, ValidationError
 from torg.accounts.api import router as accounts_router
 from torg.announcements.api import router as announcements_router
 from torg.api.auth import ActiveSessionAuth, TokenAuth
+from torg.chat.api import router as chat_router
 from torg.feed.api import router as feed_router
+from torg.governance.api import router as governance_router
 from torg.groups.api import router as groups_router
 from torg.knowledge.api import router as knowledge_router
 from torg.live.api import router as live_router
@@ -59,3 +61,5 @@ api.add_router("/announcements", announcements_router)
 api.add_router("/knowledge", knowledge_router)
 api.add_router("/media", media_router)
 api.add_router("/live", live_router)
+api.add_router("/chat", chat_router)
+api.add_router("/governance", governance_router)

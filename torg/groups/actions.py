@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from torg.governance import audit
+from torg.governance.lifecycle import check_not_archived, group_created
 from torg.groups.access import GroupNotFound, as_person, visible_groups
 from torg.groups.models import (
     AutoMembershipRule,
@@ -333,6 +335,7 @@ def do_create_group(
             created_by=actor,
         )
         do_add_member(group=group, user=actor, role=Membership.Role.ADMIN, actor=actor)
+        group_created(group, actor)
         if is_company_wide:
             _apply_company_wide(group)
         search_events.group_changed(group)
@@ -405,6 +408,7 @@ def do_update_group(
             _apply_company_wide(group)
         if privacy_changed:
             realtime_events.group_access_changed(group.pk)
+            audit.record(actor, "group.privacy", target=group, privacy=privacy)
     group.refresh_from_db()
     return group
 
@@ -418,6 +422,7 @@ def check_join_group(*, actor: User, group: Group) -> None:
         raise GroupNotFound
     if Membership.objects.filter(group=group, user=person).exists():
         raise ValidationError(_("You are already a member of this group."))
+    check_not_archived(group)
     if GroupInvitation.objects.filter(group=group, user=person).exists():
         return
     if group.privacy == Group.Privacy.SECRET:

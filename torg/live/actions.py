@@ -11,8 +11,8 @@ Decisions:
   ``TORG_LIVE_RECONNECT_SECONDS`` to come back to the same broadcast; after that it ends.
 - Reminder: when a scheduled broadcast starts within ``REMINDER_BEFORE``, the group's members
   whose notification level for the group is "all" or "highlights" (broadcasts are by admins,
-  which is what "highlights" means) get a notification, once. No notification kind is made for
-  live broadcasts, so this uses ``Kind.GROUP_POST`` with the reason of each person's level.
+  which is what "highlights" means) get a ``Kind.LIVE_REMINDER`` notification, once, with the
+  reason of each person's level.
 """
 
 from __future__ import annotations
@@ -400,7 +400,7 @@ def do_send_due_reminders(*, now: datetime | None = None) -> list[int]:
         broadcast = Broadcast.objects.select_related("post", "group").get(pk=broadcast_id)
         deliver(
             Event(
-                Notification.Kind.GROUP_POST,
+                Notification.Kind.LIVE_REMINDER,
                 f"live_reminder:p{broadcast.post_id}",
                 broadcast.created_by_id,
                 post=broadcast.post,

@@ -33,9 +33,10 @@ CONTENT_KINDS = {
     Kind.REACTION,
     Kind.GROUP_POST,
     Kind.FOLLOWED_COMMENT,
+    Kind.LIVE_REMINDER,
 }
 # Kinds sent only to current members of the post's group (a removed member hears nothing more).
-MEMBERS_ONLY_KINDS = {Kind.GROUP_POST, Kind.FOLLOWED_COMMENT}
+MEMBERS_ONLY_KINDS = {Kind.GROUP_POST, Kind.FOLLOWED_COMMENT, Kind.LIVE_REMINDER}
 
 
 @dataclass(frozen=True)

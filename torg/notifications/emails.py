@@ -67,9 +67,17 @@ MEMBERS_ONLY_KINDS = {
     Kind.FOLLOWED_COMMENT,
     Kind.ANNOUNCEMENT,
     Kind.ANNOUNCEMENT_REMINDER,
+    Kind.LIVE_REMINDER,
 }
 # Kinds silenced by the group's level "off" (as in ``delivery.CONTENT_KINDS``).
-CONTENT_KINDS = {Kind.REPLY, Kind.MENTION, Kind.REACTION, Kind.GROUP_POST, Kind.FOLLOWED_COMMENT}
+CONTENT_KINDS = {
+    Kind.REPLY,
+    Kind.MENTION,
+    Kind.REACTION,
+    Kind.GROUP_POST,
+    Kind.FOLLOWED_COMMENT,
+    Kind.LIVE_REMINDER,
+}
 MANAGER_ROLES = (Membership.Role.ADMIN, Membership.Role.MODERATOR)
 
 

@@ -29,6 +29,8 @@ class Notification(models.Model):
         ANNOUNCEMENT = "announcement", _("Announcement")
         ANNOUNCEMENT_REMINDER = "announcement_reminder", _("Announcement reminder")
         POLL_CLOSED = "poll_closed", _("Poll closed")
+        LIVE_REMINDER = "live_reminder", _("Live broadcast starting")
+        CHAT_MESSAGE = "chat_message", _("Direct message")
 
     class Reason(models.TextChoices):
         YOUR_POST = "your_post", _("You wrote this post.")
@@ -43,6 +45,7 @@ class Notification(models.Model):
         ANNOUNCED = "announced", _("Announcements in this group reach every member.")
         YOUR_POLL = "your_poll", _("You created this poll.")
         VOTED = "voted", _("You voted in this poll.")
+        DIRECT_MESSAGE = "direct_message", _("Someone wrote to you directly.")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -165,6 +168,7 @@ def default_immediate_kinds() -> list[str]:
         kind.INVITATION,
         kind.ANNOUNCEMENT,
         kind.ANNOUNCEMENT_REMINDER,
+        kind.LIVE_REMINDER,
     ]
 
 

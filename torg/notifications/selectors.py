@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
     from torg.accounts.models import User
 
 PAGE_SIZE = 30
+# Chat notifications carry their conversation (and message) in the aggregation key (torg.chat).
+_CHAT_KEY = re.compile(r"chat-(?:mention|direct):c(?P<conversation>\d+)(?::m(?P<seq>\d+))?$")
 MAX_PAGE_SIZE = 100
 Kind = Notification.Kind
 Reason = Notification.Reason
@@ -137,6 +140,8 @@ def describe(notification: Notification) -> str:
             )
             % values
         )
+    if kind == Kind.MENTION and notification.aggregation_key.startswith("chat-"):
+        return _("%(actor)s mentioned you in a chat") % values
     if kind == Kind.MENTION:
         return _("%(actor)s mentioned you") % values
     if kind == Kind.GROUP_POST:
@@ -149,6 +154,19 @@ def describe(notification: Notification) -> str:
         return _("Announcement from %(actor)s in %(group)s: please read it") % values
     if kind == Kind.ANNOUNCEMENT_REMINDER:
         return _("Reminder: you have not read the announcement in %(group)s yet") % values
+    if kind == Kind.LIVE_REMINDER:
+        return _("%(actor)s goes live in %(group)s soon") % values
+    if kind == Kind.CHAT_MESSAGE:
+        if not others:
+            return _("%(actor)s sent you a message") % values
+        return (
+            ngettext(
+                "%(actor)s and %(count)d other sent you messages",
+                "%(actor)s and %(count)d others sent you messages",
+                others,
+            )
+            % values
+        )
     if kind == Kind.POLL_CLOSED:
         if notification.reason == Reason.YOUR_POLL:
             return _("Your poll has closed: see the results") % values
@@ -157,6 +175,9 @@ def describe(notification: Notification) -> str:
 
 
 def target_url(notification: Notification) -> str:
+    if chat := _CHAT_KEY.match(notification.aggregation_key):
+        url = reverse("chat:conversation", args=[int(chat["conversation"])])
+        return f"{url}#m{chat['seq']}" if chat["seq"] else url
     if notification.post_id is not None:
         url = reverse("posts:detail", args=[notification.post_id])
         return f"{url}#comment-{notification.comment_id}" if notification.comment_id else url

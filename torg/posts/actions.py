@@ -31,6 +31,8 @@ from torg.core.markdown import (
     normalize_hashtag,
     render_markdown,
 )
+from torg.governance import events as governance_events
+from torg.governance.lifecycle import check_not_archived
 from torg.groups.access import as_person
 from torg.groups.models import Group, Membership
 from torg.knowledge import actions as knowledge_actions
@@ -255,6 +257,7 @@ def check_create_post(
         if group.kind == Group.Kind.ANNOUNCEMENTS and role_in(person, group.pk) is not None:
             raise PermissionDenied(_("Only admins and moderators can post in this group."))
         raise PermissionDenied(_("Only members can post in this group."))
+    check_not_archived(group)
     prepared = _Prepared()
     prepared.attachments = _check_attachments(person, attachment_ids)
     if poll is not None:
@@ -328,6 +331,7 @@ def do_create_post(
         search_events.post_changed(post)
         realtime_events.post_created(post)
         notification_events.post_created(post)
+        governance_events.post_written(post)
     return post
 
 
@@ -387,6 +391,7 @@ def do_edit_post(*, actor: User, post: Post, body: str) -> Post:
         _save_mentions_and_tags(post, mentioned, is_new=False)
         _fetch_previews_on_commit(body)
         search_events.post_changed(post)
+        governance_events.post_written(post)
     return post
 
 

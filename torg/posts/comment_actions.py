@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from torg.core.markdown import extract_mentions, render_markdown
+from torg.governance.lifecycle import check_not_archived
 from torg.groups.access import as_person
 from torg.groups.models import Group, Membership
 from torg.notifications import events as notification_events
@@ -213,6 +214,7 @@ def check_create_comment(
     """Validate. Raises ``PostNotFound``/``CommentNotFound`` (hidden), ``ValidationError``."""
     person = _require_person(actor)
     post = _require_visible(person, post)
+    check_not_archived(post.group_id)
     parent: Comment | None = None
     if parent_id is not None:
         pk = parse_id(parent_id)

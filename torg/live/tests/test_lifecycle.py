@@ -35,7 +35,7 @@ def test_reminder_goes_once_to_followers_of_the_group(world: World, make_user: A
         ("Fia Follower", "group_all"),
         ("Hege Highlights", "group_highlights"),
     ]
-    assert set(rows.values_list("kind", flat=True)) == {"group_post"}
+    assert set(rows.values_list("kind", flat=True)) == {"live_reminder"}
     # Once only, also when the periodic task runs again.
     assert actions.do_send_due_reminders(now=starts - timedelta(minutes=5)) == []
     assert rows.count() == 2

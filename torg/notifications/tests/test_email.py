@@ -373,6 +373,7 @@ def test_email_settings_api(world: World) -> None:
             "request_approved",
             "invitation",
             "announcement",
+            "live_reminder",
         ],
         "always_emailed": ["announcement_reminder"],
         "digest": "weekly",

@@ -1,0 +1,349 @@
+"""The chat WebSocket (/ws/chat/): sending, live messages, catch-up, typing, read receipts.
+
+Client → server (JSON):
+  {"type": "send", "conversation": id, "client_id": str, "body": str, "parent": id?, "files": [id]}
+  {"type": "sync", "conversation": id, "after": seq}          every message after seq (≤ 200)
+  {"type": "open", "conversation": id}                         listen to a conversation
+  {"type": "typing", "conversation": id}
+  {"type": "read", "conversation": id, "seq": seq}
+  {"type": "presence", "state": "online" | "away"}
+Server → client:
+  {"type": "welcome", "conversations": {id: last_seq}}
+  {"type": "ack", "client_id": str, "created": bool, "message": {...}}   after commit only
+  {"type": "event", "conversation": id, "kind": "message.new", "seq": n, "message": {...}}
+  {"type": "event", "conversation": id, "kind": "message.changed" | "read" | "typing"
+                    | "conversation.added" | "conversation.removed" | "conversation.changed", ...}
+  {"type": "messages", "conversation": id, "messages": [...], "more": bool}
+  {"type": "error", "code": "not_found" | "bad_request" | "invalid", "client_id"?, "detail"?}
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError, connection
+from django.http import Http404
+
+from torg.accounts.models import User
+from torg.chat import actions, events, presence, selectors, serialize
+from torg.chat.access import access_conversation, members_among, my_conversations, parse_id
+from torg.chat.models import Conversation, Participant
+from torg.groups.access import as_person
+
+MAX_CONVERSATIONS = 1000
+SYNC_LIMIT = 200
+# The first connection of this process that receives an event waits this long for the others
+# that received it, then one query checks them all.
+BATCH_WAIT_SECONDS = 0.002
+
+
+def database_sync_to_async[T](func: Callable[..., T]) -> Callable[..., Awaitable[T]]:
+    """Run ``func`` in the process's database thread, keeping its connection open.
+
+    Channels' ``database_sync_to_async`` closes the connection after every call when
+    CONN_MAX_AGE is 0 (the default here), so every message would open a new PostgreSQL
+    connection (a new server process) — the largest cost of a send on a busy machine. A
+    connection that failed is closed, and the next call opens a fresh one.
+    """
+
+    def run(*args: Any, **kwargs: Any) -> T:
+        try:
+            return func(*args, **kwargs)
+        except DatabaseError:
+            connection.close()
+            raise
+
+    return sync_to_async(run, thread_sensitive=True)
+
+
+# Sends run on threads of their own (each with its database connection), so deliveries and
+# the membership checks on the main database thread do not wait behind them. A conversation
+# always uses the same thread: its messages are stored and published in order.
+SEND_THREADS = 4
+_send_pools: list[ThreadPoolExecutor] = []
+
+
+def _send_pool(conversation_id: int) -> ThreadPoolExecutor:
+    if not _send_pools:
+        _send_pools.extend(
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"chat-send-{n}")
+            for n in range(SEND_THREADS)
+        )
+    return _send_pools[conversation_id % SEND_THREADS]
+
+
+def close_send_connections() -> None:
+    """Close the send threads' database connections (tests: before the test database goes)."""
+    from django.db import connections
+
+    for pool in _send_pools:
+        pool.submit(connections.close_all).result()
+
+
+_kinds: dict[int, tuple[str, int | None]] = {}  # conversation id → (kind, group id): immutable
+# Deliveries waiting for their membership check, per event loop: conversation → people.
+_pending: dict[int, tuple[dict[int, set[int]], asyncio.Future[dict[int, set[int]]]]] = {}
+_tasks: set[asyncio.Task[None]] = set()
+
+
+def _conversation_shape(conversation_id: int) -> Conversation | None:
+    shape = _kinds.get(conversation_id)
+    if shape is None:
+        row = (
+            Conversation.objects.filter(pk=conversation_id).values_list("kind", "group_id").first()
+        )
+        if row is None:
+            return None
+        shape = _kinds[conversation_id] = (row[0], row[1])
+    return Conversation(pk=conversation_id, kind=shape[0], group_id=shape[1])
+
+
+def _members_now(conversation_id: int, user_ids: set[int]) -> set[int]:
+    conversation = _conversation_shape(conversation_id)
+    if conversation is None:
+        return set()
+    return members_among(conversation, user_ids)
+
+
+def _members_of_many(asked: dict[int, set[int]]) -> dict[int, set[int]]:
+    """``{conversation: members among the people asked}``: direct and group conversations in
+    one query, each group's chat in one more."""
+    answer: dict[int, set[int]] = {}
+    plain: dict[int, set[int]] = {}
+    for conversation_id, user_ids in asked.items():
+        shape = _conversation_shape(conversation_id)
+        if shape is None:
+            answer[conversation_id] = set()
+        elif shape.kind == Conversation.Kind.TEAM:
+            answer[conversation_id] = members_among(shape, user_ids)
+        else:
+            plain[conversation_id] = user_ids
+            answer[conversation_id] = set()
+    if plain:
+        everyone = set().union(*plain.values())
+        rows = Participant.objects.filter(
+            conversation_id__in=list(plain), user_id__in=sorted(everyone), user__is_active=True
+        ).values_list("conversation_id", "user_id")
+        for conversation_id, user_id in rows:
+            if user_id in plain[conversation_id]:
+                answer[conversation_id].add(user_id)
+    return answer
+
+
+async def still_member(uid: str, conversation_id: int, user_id: int) -> bool:
+    """Whether ``user_id`` belongs to the conversation now, read after the event arrived.
+
+    Every delivery of this process asks; the first waits ``BATCH_WAIT_SECONDS`` and one query
+    answers all that asked meanwhile (every event, every conversation), so the checks do not
+    queue up behind each other on the database thread under load.
+    """
+    loop = asyncio.get_running_loop()
+    entry = _pending.get(id(loop))
+    if entry is None:
+        entry = ({}, loop.create_future())
+        _pending[id(loop)] = entry
+        task = loop.create_task(_answer(id(loop)))
+        _tasks.add(task)
+        task.add_done_callback(_tasks.discard)
+    entry[0].setdefault(conversation_id, set()).add(user_id)
+    members = await asyncio.shield(entry[1])
+    return user_id in members.get(conversation_id, set())
+
+
+async def _answer(key: int) -> None:
+    await asyncio.sleep(BATCH_WAIT_SECONDS)
+    asked, answer = _pending.pop(key)
+    try:
+        members = await database_sync_to_async(_members_of_many)(asked)
+    except Exception as error:  # every waiting delivery gets the error, none a stale answer
+        answer.set_exception(error)
+        return
+    answer.set_result(members)
+
+
+def _channels_of(user: User) -> tuple[list[str], dict[int, int]]:
+    rows = list(
+        my_conversations(user)
+        .order_by("-last_message_at")
+        .values_list("pk", "last_seq")[:MAX_CONVERSATIONS]
+    )
+    return [events.conversation_channel(pk) for pk, _seq in rows], dict(rows)
+
+
+def _send(user: User, content: dict[str, Any]) -> dict[str, Any]:
+    conversation = access_conversation(user, content.get("conversation"))
+    files = content.get("files") or []
+    message, created = actions.do_send_message(
+        actor=user,
+        conversation=conversation,
+        body=content.get("body", ""),
+        client_id=content.get("client_id"),
+        parent_id=content.get("parent"),
+        file_ids=files,
+    )
+    message.sender = user
+    if created and not files:
+        # Just made, no files, no reactions yet: nothing to read back.
+        data = serialize.message_data(message, files=[], reactions={}, previews={})
+    else:
+        data = serialize.messages_data([message])[0]
+    return {"type": "ack", "client_id": message.client_id, "created": created, "message": data}
+
+
+def _sync(user: User, conversation_id: Any, after: Any) -> dict[str, Any]:
+    conversation = access_conversation(user, conversation_id)
+    if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+        raise ValidationError("after")
+    messages, more = selectors.history(conversation, after=after, limit=SYNC_LIMIT)
+    return {
+        "type": "messages",
+        "conversation": conversation.pk,
+        "messages": messages,
+        "more": more,
+        "last_seq": conversation.last_seq,
+    }
+
+
+def _read(user: User, conversation_id: Any, seq: Any) -> None:
+    conversation = access_conversation(user, conversation_id)
+    actions.do_mark_read(actor=user, conversation=conversation, seq=seq)
+
+
+class ChatConsumer(AsyncJsonWebsocketConsumer):
+    user: User
+    joined: set[str]
+    sending: set[asyncio.Task[None]]
+
+    async def connect(self) -> None:
+        self.sending = set()
+        person = as_person(self.scope.get("user"))
+        if person is None:
+            await self.close(code=4401)
+            return
+        self.user = person
+        channels, seqs = await database_sync_to_async(_channels_of)(person)
+        self.joined = {events.user_channel(person.pk), *channels}
+        for channel in self.joined:
+            await self.channel_layer.group_add(channel, self.channel_name)
+        await self.accept()
+        await database_sync_to_async(presence.report)(person.pk, "online")
+        await self.send_json({"type": "welcome", "conversations": seqs})
+
+    async def disconnect(self, code: int) -> None:
+        for channel in getattr(self, "joined", set()):
+            await self.channel_layer.group_discard(channel, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        kind = content.get("type") if isinstance(content, dict) else None
+        try:
+            if kind == "send":
+                # In a task: events for this connection keep flowing while the send waits.
+                task = asyncio.create_task(self._send(content))
+                self.sending.add(task)
+                task.add_done_callback(self.sending.discard)
+            elif kind == "sync":
+                answer = await database_sync_to_async(_sync)(
+                    self.user, content.get("conversation"), content.get("after")
+                )
+                await self._join(events.conversation_channel(answer["conversation"]))
+                await self.send_json(answer)
+            elif kind == "open":
+                conversation = await database_sync_to_async(access_conversation)(
+                    self.user, content.get("conversation")
+                )
+                await self._join(events.conversation_channel(conversation.pk))
+                await self.send_json({"type": "opened", "conversation": conversation.pk})
+            elif kind == "typing":
+                await self._typing(content.get("conversation"))
+            elif kind == "read":
+                await database_sync_to_async(_read)(
+                    self.user, content.get("conversation"), content.get("seq")
+                )
+            elif kind == "presence":
+                await database_sync_to_async(presence.report)(self.user.pk, content.get("state"))
+            else:
+                await self.send_json({"type": "error", "code": "bad_request"})
+        except Http404:
+            await self.send_json({"type": "error", "code": "not_found", **_echo(content)})
+        except (ValidationError, PermissionDenied) as refusal:
+            detail = refusal.messages[0] if isinstance(refusal, ValidationError) else str(refusal)
+            await self.send_json(
+                {"type": "error", "code": "invalid", "detail": detail, **_echo(content)}
+            )
+
+    async def _send(self, content: dict[str, Any]) -> None:
+        pk = parse_id(content.get("conversation")) or 0
+        run = sync_to_async(_send, thread_sensitive=False, executor=_send_pool(pk))
+        try:
+            answer = await run(self.user, content)
+        except Http404:
+            answer = {"type": "error", "code": "not_found", **_echo(content)}
+        except (ValidationError, PermissionDenied) as refusal:
+            detail = refusal.messages[0] if isinstance(refusal, ValidationError) else str(refusal)
+            answer = {"type": "error", "code": "invalid", "detail": detail, **_echo(content)}
+        # The connection may have closed meanwhile; the message (if any) is stored.
+        with contextlib.suppress(RuntimeError, OSError):  # uvicorn: ClientDisconnected
+            await self.send_json(answer)
+
+    async def _join(self, channel: str) -> None:
+        if channel not in self.joined:
+            await self.channel_layer.group_add(channel, self.channel_name)
+            self.joined.add(channel)
+
+    async def _typing(self, conversation_id: Any) -> None:
+        pk = parse_id(conversation_id)
+        if pk is None or not await database_sync_to_async(_members_now)(pk, {self.user.pk}):
+            raise Http404
+        channel = events.conversation_channel(pk)
+        await self.channel_layer.group_send(
+            channel,
+            events.ephemeral(
+                channel,
+                {
+                    "conversation": pk,
+                    "kind": "typing",
+                    "user": self.user.pk,
+                    "name": self.user.name,
+                },
+            ),
+        )
+
+    async def chat_event(self, message: dict[str, Any]) -> None:
+        """A group_send from ``torg.chat.events``: re-check, then forward."""
+        channel: str = message["channel"]
+        kind: str = message["kind"]
+        conversation_id: int = message["conversation"]
+        if channel == events.user_channel(self.user.pk):
+            conversation_channel = events.conversation_channel(conversation_id)
+            if kind == "conversation.removed":
+                await self.channel_layer.group_discard(conversation_channel, self.channel_name)
+                self.joined.discard(conversation_channel)
+            elif kind == "conversation.added":
+                if not await still_member(message["uid"], conversation_id, self.user.pk):
+                    return
+                await self._join(conversation_channel)
+        else:
+            if kind == "typing" and message.get("user") == self.user.pk:
+                return
+            if not await still_member(message["uid"], conversation_id, self.user.pk):
+                # Removed (or left the group): stop listening; this event is not delivered.
+                await self.channel_layer.group_discard(channel, self.channel_name)
+                self.joined.discard(channel)
+                return
+        event = {
+            key: value for key, value in message.items() if key not in ("type", "channel", "uid")
+        }
+        await self.send_json({"type": "event", **event})
+
+
+def _echo(content: Any) -> dict[str, Any]:
+    if not isinstance(content, dict):
+        return {}
+    return {key: content[key] for key in ("client_id", "conversation") if key in content}
