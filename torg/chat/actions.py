@@ -32,6 +32,7 @@ from torg.chat.models import (
 )
 from torg.core.events import enqueue_on_commit
 from torg.core.markdown import extract_mentions, render_markdown
+from torg.governance.lifecycle import check_not_archived
 from torg.groups.access import as_person
 from torg.groups.models import Group, Membership
 from torg.people.access import visible_people
@@ -318,6 +319,8 @@ def check_send_message(
     checked = getattr(conversation, "checked_member_id", None) == person.pk
     if not checked and not is_member(person.pk, conversation):
         raise ChatNotFound
+    # A group's chat is read-only while the group is archived (torg.governance).
+    check_not_archived(conversation.group_id)
     if not isinstance(file_ids, (list, tuple)) or len(file_ids) > MAX_FILES:
         raise ValidationError(_("At most %(limit)d files per message.") % {"limit": MAX_FILES})
     clean = _check_body(body, may_be_empty=bool(file_ids))

@@ -416,3 +416,17 @@ def test_a_chat_mention_links_to_its_message(
     row = Notification.objects.get()
     assert notification_selectors.target_url(row) == f"/chat/{talk.pk}/#m{message.seq}"
     assert notification_selectors.describe(row) == "Ann mentioned you in a chat"
+
+
+def test_an_archived_groups_chat_is_read_only(make_user: Callable[..., User]) -> None:
+    from torg.governance.lifecycle import do_archive_group
+
+    owner, member = make_user(), make_user()
+    group = make_group(owner, "Old project", privacy="open")
+    group_actions.do_add_member(group=group, user=member)
+    chat = actions.do_open_group_chat(actor=member, group=group)
+    send(member, chat, "Before archiving")
+    do_archive_group(actor=owner, group=group)
+    with pytest.raises(ValidationError):
+        send(member, chat, "After archiving")
+    assert list(chat.messages.values_list("body", flat=True)) == ["Before archiving"]
