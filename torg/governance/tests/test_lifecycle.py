@@ -182,3 +182,29 @@ def _client(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+def test_group_pages_say_when_a_group_is_archived_or_inactive(make_user, make_group, join):
+    admin, member = make_user(), make_user()
+    group = make_group("Sleepy team", by=admin)
+    join(group, member)
+    lifecycle_url = f"/governance/groups/{group.slug}/"
+    assert (
+        "group-lifecycle-banner"
+        not in _client(member).get(f"/groups/{group.slug}/").content.decode()
+    )
+
+    GroupLifecycle.objects.create(group=group, flagged_at=timezone.now())
+    # Inactive: only those who may decide are asked (and linked to the keep/archive page).
+    assert lifecycle_url in _client(admin).get(f"/groups/{group.slug}/").content.decode()
+    assert (
+        "group-lifecycle-banner"
+        not in _client(member).get(f"/groups/{group.slug}/").content.decode()
+    )
+
+    lifecycle.do_archive_group(actor=admin, group=group)
+    for path in (f"/groups/{group.slug}/", f"/groups/{group.slug}/members/"):
+        page = _client(member).get(path).content.decode()
+        assert "This group is archived and read-only." in page
+        assert lifecycle_url not in page
+    assert lifecycle_url in _client(admin).get(f"/groups/{group.slug}/").content.decode()
