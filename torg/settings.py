@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "torg.realtime",
     "torg.chat",
     "torg.governance",
+    "torg.insights",
     "torg.api",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -209,6 +210,7 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [
     ("vendor", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
     ("vendor/hls", BASE_DIR / "node_modules" / "hls.js" / "dist"),
+    ("vendor/uplot", BASE_DIR / "node_modules" / "uplot" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

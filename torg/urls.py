@@ -25,6 +25,7 @@ urlpatterns = [
     path("live/", include("torg.live.urls")),
     path("chat/", include("torg.chat.urls")),
     path("governance/", include("torg.governance.urls")),
+    path("insights/", include("torg.insights.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

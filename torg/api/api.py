@@ -13,6 +13,7 @@ from torg.chat.api import router as chat_router
 from torg.feed.api import router as feed_router
 from torg.governance.api import router as governance_router
 from torg.groups.api import router as groups_router
+from torg.insights.api import router as insights_router
 from torg.knowledge.api import router as knowledge_router
 from torg.live.api import router as live_router
 from torg.media.api import router as media_router
@@ -63,3 +64,4 @@ api.add_router("/media", media_router)
 api.add_router("/live", live_router)
 api.add_router("/chat", chat_router)
 api.add_router("/governance", governance_router)
+api.add_router("/insights", insights_router)
