@@ -51,8 +51,16 @@ def status_payload(broadcast: Broadcast, *, viewers: int | None = None) -> dict[
         "id": broadcast.pk,
         "state": broadcast.state,
         "viewers": actions.viewer_count(broadcast) if viewers is None else viewers,
-        "has_video": bool(paths.playlist_segments(paths.playlist_path(broadcast))),
+        "has_video": shows_live_video(broadcast),
     }
+
+
+def shows_live_video(broadcast: Broadcast) -> bool:
+    """Whether the page's live player has something to play. Once the recording is attached to
+    the post, the post's own player (below it) shows the video instead."""
+    if broadcast.recording == Broadcast.Recording.HANDED_OVER:
+        return False
+    return bool(paths.playlist_segments(paths.playlist_path(broadcast)))
 
 
 @require_http_methods(["GET", "POST"])

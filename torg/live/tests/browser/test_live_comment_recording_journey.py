@@ -115,6 +115,9 @@ def test_viewer_comments_while_live_and_the_recording_plays_afterwards(
     # and the comment written during the broadcast is still there.
     viewer.goto(f"{live_url}/live/{broadcast.pk}/")
     expect(viewer.locator("#live-state")).to_have_text("Ended")
+    # One player only: the live one gives way to the post's recording.
+    expect(viewer.locator("#live-player")).to_be_hidden()
+    expect(viewer.locator("#live-placeholder")).to_have_text("The recording is in the post below.")
     card = viewer.locator(f"#post-{broadcast.post_id}")
     expect(card.locator(".comment-body")).to_have_text(["Great news about the new office!"])
     player = f"#video-{video.token} video.video-player"
