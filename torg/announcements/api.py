@@ -4,21 +4,18 @@ pages: hidden posts, and receipts for anyone but the author, the announcer and a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
-from ninja.errors import HttpError
 
 from torg.announcements import actions, selectors
 from torg.announcements.access import access_announcement, access_receipts
 from torg.announcements.export import receipts_csv
 from torg.announcements.models import Acknowledgement, Announcement
+from torg.api.refusals import run as _run
 from torg.posts.access import access_post
 
 if TYPE_CHECKING:
@@ -78,21 +75,6 @@ class Message(Schema):
 
 def _actor(request: HttpRequest) -> User:
     return request.auth  # type: ignore[attr-defined]
-
-
-@contextmanager
-def _refusals() -> Iterator[None]:
-    try:
-        yield
-    except PermissionDenied as refusal:
-        raise HttpError(403, str(refusal) or "Forbidden") from refusal
-    except ValidationError as refusal:
-        raise HttpError(400, " ".join(str(m) for m in refusal.messages)) from refusal
-
-
-def _run[T](action: Callable[[], T]) -> T:
-    with _refusals():
-        return action()
 
 
 def _out(announcement: Announcement, acknowledged_at: datetime | None) -> dict[str, Any]:

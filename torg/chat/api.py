@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from ninja import Field, File, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
+from torg.api.refusals import run as _run
 from torg.chat import actions, selectors
 from torg.chat.access import access_conversation, access_message
 from torg.chat.models import BODY_MAX_LENGTH, Conversation
@@ -170,21 +168,6 @@ class SettingsOut(Schema):
 
 def _actor(request: HttpRequest) -> User:
     return request.auth  # type: ignore[attr-defined]
-
-
-@contextmanager
-def _refusals() -> Iterator[None]:
-    try:
-        yield
-    except PermissionDenied as refusal:
-        raise HttpError(403, str(refusal) or "Forbidden") from refusal
-    except ValidationError as refusal:
-        raise HttpError(400, " ".join(str(m) for m in refusal.messages)) from refusal
-
-
-def _run[T](action: Callable[[], T]) -> T:
-    with _refusals():
-        return action()
 
 
 def _row(user: User, conversation: Conversation) -> dict[str, Any]:

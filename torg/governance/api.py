@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Literal
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
-from ninja.errors import HttpError
 
+from torg.api.refusals import refusals as _refusals
 from torg.governance import moderation, roles, selectors
 from torg.governance.models import Report, Role
 
@@ -80,16 +77,6 @@ class AuditPage(Schema):
     page: int
     pages: int
     items: list[AuditEventOut]
-
-
-@contextmanager
-def _refusals() -> Iterator[None]:
-    try:
-        yield
-    except PermissionDenied as refusal:
-        raise HttpError(403, str(refusal) or "Forbidden") from refusal
-    except ValidationError as refusal:
-        raise HttpError(400, " ".join(str(m) for m in refusal.messages)) from refusal
 
 
 def _report_out(report: Report, *, full: bool) -> dict[str, Any]:

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
+from torg.api.refusals import run as _run
 from torg.groups import actions, selectors
 from torg.groups.access import GroupNotFound, access_group_by_slug
 from torg.groups.models import Group, JoinRequest
@@ -143,22 +141,6 @@ class Message(Schema):
 
 def _actor(request: HttpRequest) -> User:
     return request.auth  # type: ignore[attr-defined]
-
-
-@contextmanager
-def _refusals() -> Iterator[None]:
-    """Turn an action's refusal into {"detail": message} with 403 or 400."""
-    try:
-        yield
-    except PermissionDenied as refusal:
-        raise HttpError(403, str(refusal) or "Forbidden") from refusal
-    except ValidationError as refusal:
-        raise HttpError(400, " ".join(str(m) for m in refusal.messages)) from refusal
-
-
-def _run[T](action: Callable[[], T]) -> T:
-    with _refusals():
-        return action()
 
 
 def _group_out(group: Group, my_role: str | None) -> dict[str, Any]:

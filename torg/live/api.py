@@ -7,17 +7,14 @@ Browser broadcasting (MediaRecorder chunks) and the player's heartbeat are page 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Field, Router, Schema, Status
-from ninja.errors import HttpError
 
+from torg.api.refusals import run as _run
 from torg.groups.access import access_group_by_id
 from torg.live import actions, paths
 from torg.live.access import access_broadcast, may_run
@@ -78,21 +75,6 @@ class Message(Schema):
 
 def _actor(request: HttpRequest) -> User:
     return request.auth  # type: ignore[attr-defined]
-
-
-@contextmanager
-def _refusals() -> Iterator[None]:
-    try:
-        yield
-    except PermissionDenied as refusal:
-        raise HttpError(403, str(refusal) or "Forbidden") from refusal
-    except ValidationError as refusal:
-        raise HttpError(400, " ".join(str(m) for m in refusal.messages)) from refusal
-
-
-def _run[T](action: Callable[[], T]) -> T:
-    with _refusals():
-        return action()
 
 
 def _out(request: HttpRequest, broadcast: Broadcast) -> dict[str, Any]:

@@ -12,17 +12,15 @@ Resumable upload protocol:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import File, Form, Router, Schema, Status
-from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
+from torg.api.refusals import refusals as _refusals
 from torg.media import actions, limits, selectors
 from torg.media.access import access_managed_video, access_upload, access_video
 from torg.media.models import ChunkedUpload, Video, VideoCaption
@@ -101,16 +99,6 @@ class StatsOut(Schema):
 class ViewOut(Schema):
     watched_seconds: float
     counted: bool
-
-
-@contextmanager
-def _refusals() -> Iterator[None]:
-    try:
-        yield
-    except PermissionDenied as refusal:
-        raise HttpError(403, str(refusal) or "Forbidden") from refusal
-    except ValidationError as refusal:
-        raise HttpError(400, " ".join(str(m) for m in refusal.messages)) from refusal
 
 
 def _upload_out(upload: ChunkedUpload) -> dict[str, Any]:

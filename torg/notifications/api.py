@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import datetime, time
 from typing import TYPE_CHECKING, Any, Literal
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import Field
 
+from torg.api.refusals import run as _run
 from torg.groups.access import access_group_by_id
 from torg.notifications import actions, email_settings, quiet, selectors
 from torg.notifications.models import Notification
@@ -96,21 +94,6 @@ class FollowOut(Schema):
 
 def _actor(request: HttpRequest) -> User:
     return request.auth  # type: ignore[attr-defined]
-
-
-@contextmanager
-def _refusals() -> Iterator[None]:
-    try:
-        yield
-    except PermissionDenied as refusal:
-        raise HttpError(403, str(refusal) or "Forbidden") from refusal
-    except ValidationError as refusal:
-        raise HttpError(400, " ".join(str(m) for m in refusal.messages)) from refusal
-
-
-def _run[T](action: Callable[[], T]) -> T:
-    with _refusals():
-        return action()
 
 
 def _out(n: Notification) -> dict[str, Any]:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from ninja import Field, File, Form, Router, Schema, Status
-from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
+from torg.api.refusals import run as _run
 from torg.groups.access import access_group_by_slug
 from torg.posts import actions, selectors
 from torg.posts.access import access_deleted_post, access_post
@@ -135,21 +132,6 @@ class Message(Schema):
 
 def _actor(request: HttpRequest) -> User:
     return request.auth  # type: ignore[attr-defined]
-
-
-@contextmanager
-def _refusals() -> Iterator[None]:
-    try:
-        yield
-    except PermissionDenied as refusal:
-        raise HttpError(403, str(refusal) or "Forbidden") from refusal
-    except ValidationError as refusal:
-        raise HttpError(400, " ".join(str(m) for m in refusal.messages)) from refusal
-
-
-def _run[T](action: Callable[[], T]) -> T:
-    with _refusals():
-        return action()
 
 
 def _attachment_out(a: Attachment) -> dict[str, Any]:
