@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -201,45 +200,13 @@ def questions(request: HttpRequest) -> HttpResponse:
 def ask(request: HttpRequest) -> HttpResponse:
     """The composer's target when "This is a question" is ticked: the posts app's composer
     view, plus the question. Answers exactly like it (the same partials)."""
-    from torg.posts import actions as post_actions
-    from torg.posts.forms import PostForm
+    from torg.posts.views import publish_from_composer
 
-    person = _person(request)
-    slug = request.POST.get("group", "")
-    group = access_group_by_slug(person, slug[:120]) if slug else None
-    form = PostForm(request.POST)
-    error = ""
-    post = None
-    if form.is_valid():
-        try:
-            post = post_actions.do_create_post(
-                author=person,
-                group=group,
-                body=form.cleaned_data["body"],
-                attachment_ids=form.attachment_ids,
-                poll=form.poll(),
-                alt_texts=form.alt_texts,
-                is_question=bool(form.cleaned_data.get("is_question")),
-            )
-        except (ValidationError, PermissionDenied) as refusal:
-            error = _refusal_text(refusal)
-        except DatabaseError:
-            error = _("The server is busy and your question was not saved. Please try again.")
-    else:
-        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
-    if post is None:
-        context = {"group": group, "form": form, "composer_error": error}
-        if _is_htmx(request):
-            return render(request, "posts/_composer.html", context)
-        return render(request, "posts/compose.html", context, status=400)
-    if not _is_htmx(request):
-        messages.success(request, _("Your question was published."))
-        return redirect("knowledge:question", post_id=post.pk)
-    card = prefetch_for_cards([post], person)[0]
-    return render(
+    return publish_from_composer(
         request,
-        "posts/_created.html",
-        {"group": group, "form": PostForm(), "post": card, "posted": True},
+        busy=_("The server is busy and your question was not saved. Please try again."),
+        published=_("Your question was published."),
+        detail_url_name="knowledge:question",
     )
 
 

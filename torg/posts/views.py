@@ -77,6 +77,22 @@ def _group_from(request: HttpRequest, slug: str) -> Group | None:
 def create(request: HttpRequest) -> HttpResponse:
     """The composer's target. htmx: answers with a fresh composer plus the new card (out of band)
     or with the same composer, the error and the text kept."""
+    return publish_from_composer(
+        request,
+        busy=_(
+            "The server is busy and your post was not saved. Your text is kept: "
+            "please try again in a moment."
+        ),
+        published=_("Your post was published."),
+        detail_url_name="posts:detail",
+    )
+
+
+def publish_from_composer(
+    request: HttpRequest, *, busy: str, published: str, detail_url_name: str
+) -> HttpResponse:
+    """Create a post from the composer's form and answer like the composer expects; also the
+    knowledge app's "ask" view, which differs only in its messages and where it leads."""
     person = _person(request)
     group = _group_from(request, request.POST.get("group", ""))
     form = PostForm(request.POST)
@@ -96,10 +112,7 @@ def create(request: HttpRequest) -> HttpResponse:
         except (ValidationError, PermissionDenied) as refusal:
             error = _error_text(refusal)
         except DatabaseError:
-            error = _(
-                "The server is busy and your post was not saved. Your text is kept: "
-                "please try again in a moment."
-            )
+            error = busy
     else:
         error = " ".join(str(e) for errors in form.errors.values() for e in errors)
     if post is None:
@@ -108,8 +121,8 @@ def create(request: HttpRequest) -> HttpResponse:
             return render(request, "posts/_composer.html", context)
         return render(request, "posts/compose.html", context, status=400)
     if not _is_htmx(request):
-        messages.success(request, _("Your post was published."))
-        return redirect("posts:detail", post_id=post.pk)
+        messages.success(request, published)
+        return redirect(detail_url_name, post_id=post.pk)
     card = selectors.prefetch_for_cards([post], person)[0]
     return render(
         request,
