@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from torg.chat import actions, selectors
 from torg.chat.access import access_conversation, access_file
 from torg.chat.models import ChatSettings, MessageFile
+from torg.core.downloads import private_file_response
 from torg.groups.access import access_group_by_slug
 
 if TYPE_CHECKING:
@@ -83,24 +84,12 @@ def nav_link(request: HttpRequest) -> HttpResponse:
 
 
 def _serve(stored: MessageFile, *, thumbnail: bool) -> FileResponse:
-    field = stored.thumbnail if thumbnail else stored.file
-    if not field:
-        raise Http404("Not found")
-    try:
-        handle = field.open("rb")
-    except OSError as exc:
-        raise Http404("Not found") from exc
-    is_image = stored.kind == MessageFile.Kind.IMAGE
-    response = FileResponse(
-        handle,
-        as_attachment=not is_image,
-        filename=stored.name,
-        content_type=stored.content_type if is_image else "application/octet-stream",
+    return private_file_response(
+        stored.thumbnail if thumbnail else stored.file,
+        name=stored.name,
+        content_type=stored.content_type,
+        inline=stored.kind == MessageFile.Kind.IMAGE,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-cache"
-    return response
 
 
 @require_GET

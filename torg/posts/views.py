@@ -11,7 +11,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
 from django.http import (
     FileResponse,
-    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseBase,
@@ -22,6 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from torg.core.downloads import private_file_response
 from torg.groups.access import access_group_by_slug
 from torg.posts import actions, selectors
 from torg.posts.access import access_attachment, access_deleted_post, access_post, parse_id
@@ -186,24 +186,12 @@ def attachment_json(attachment: Attachment) -> dict[str, Any]:
 
 
 def _serve(attachment: Attachment, *, thumbnail: bool) -> FileResponse:
-    stored = attachment.thumbnail if thumbnail else attachment.file
-    if not stored:
-        raise Http404("Not found")
-    try:
-        handle = stored.open("rb")
-    except OSError as exc:
-        raise Http404("Not found") from exc
-    is_image = attachment.kind == Attachment.Kind.IMAGE
-    response = FileResponse(
-        handle,
-        as_attachment=not is_image,
-        filename=attachment.name,
-        content_type=attachment.content_type if is_image else "application/octet-stream",
+    return private_file_response(
+        attachment.thumbnail if thumbnail else attachment.file,
+        name=attachment.name,
+        content_type=attachment.content_type,
+        inline=attachment.kind == Attachment.Kind.IMAGE,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-cache"
-    return response
 
 
 @require_GET
