@@ -12,11 +12,9 @@ Server → client messages:
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -31,19 +29,18 @@ from torg.groups.models import Group, Membership
 from torg.posts.access import PostNotFound, access_post, parse_id, visible_posts
 from torg.posts.models import Comment, Reaction
 from torg.realtime.events import (
+    GROUP_PREFIX,
     NETWORK,
     group_channel,
     post_channel,
     resume_floor,
     user_channel,
 )
+from torg.realtime.hub import hub_for
 from torg.realtime.models import RealtimeEvent
 
 REPLAY_MAX = 200
 MAX_POST_SUBSCRIPTIONS = 20
-# How long the first connection of a process waits for the others that received the same group
-# event before one query checks them all (see ``may_see_group``).
-BATCH_WAIT_SECONDS = 0.002
 MEMBERSHIP_CHUNK = 500
 
 
@@ -63,23 +60,15 @@ def check_event(
     channel: str,
     kind: str,
     ids: dict[str, int],
-    *,
-    sees_group: bool | None = None,
 ) -> dict[str, Any] | None:
-    """None if ``user`` may no longer see the event's target, else the counts to deliver.
-
-    ``sees_group``: the answer of ``may_see_group`` for ``ids["group"]`` when the caller has
-    it (then an event about a group needs no query here).
-    """
+    """None if ``user`` may no longer see the event's target, else the counts to deliver."""
     if channel.startswith("user-") and channel != user_channel(user.pk):
         return None
     if channel == NETWORK and user.is_guest:
         return None
     counts: dict[str, Any] = {}
     if "group" in ids:
-        if sees_group is None:
-            sees_group = content_visible_groups(user).filter(pk=ids["group"]).exists()
-        if not sees_group:
+        if not content_visible_groups(user).filter(pk=ids["group"]).exists():
             return None
     elif "post" in ids:
         row = visible_posts(user).filter(pk=ids["post"]).values("comment_count", "reaction_count")
@@ -119,44 +108,6 @@ def users_seeing_group(group_id: int, users: Iterable[User]) -> set[int]:
             )
         )
     return seeing
-
-
-_pending_checks: dict[tuple[int, int, int], tuple[dict[int, User], asyncio.Future[set[int]]]] = {}
-_check_tasks: set[asyncio.Task[None]] = set()
-
-
-async def may_see_group(event_id: int, group_id: int, user: User) -> bool:
-    """Whether ``user`` may see the group's content now, checked when the event is delivered.
-
-    Every connection of this process that received event ``event_id`` asks at about the same
-    time; the first waits ``BATCH_WAIT_SECONDS`` and one query answers them all (2,000
-    connections: one query instead of 2,000 in the single database thread).
-    """
-    loop = asyncio.get_running_loop()
-    key = (id(loop), event_id, group_id)
-    entry = _pending_checks.get(key)
-    if entry is None:
-        entry = ({}, loop.create_future())
-        _pending_checks[key] = entry
-        task = loop.create_task(_answer_checks(key))
-        _check_tasks.add(task)  # keep a reference until it is done
-        task.add_done_callback(_check_tasks.discard)
-    users, answer = entry
-    users[user.pk] = user
-    return user.pk in await asyncio.shield(answer)
-
-
-async def _answer_checks(key: tuple[int, int, int]) -> None:
-    await asyncio.sleep(BATCH_WAIT_SECONDS)
-    users, answer = _pending_checks.pop(key)
-    try:
-        seeing = await sync_to_async(_users_seeing_group_on_kept_connection)(
-            key[2], list(users.values())
-        )
-    except Exception as error:  # every waiting connection gets the error, none a stale answer
-        answer.set_exception(error)
-        return
-    answer.set_result(seeing)
 
 
 def _users_seeing_group_on_kept_connection(group_id: int, users: list[User]) -> set[int]:
@@ -240,6 +191,9 @@ def _client_event(
 
 
 class RealtimeConsumer(AsyncJsonWebsocketConsumer):
+    """One connection. Group channels are joined through the process's hub
+    (``torg.realtime.hub``); user, post and network channels through the channel layer."""
+
     user: User
     joined: set[str]
     replayed: set[int]
@@ -252,12 +206,48 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         self.user = person
         self.joined = set()
         self.replayed = set()
+        # Group events the hub hands over before the welcome went out wait here, as they
+        # would in the connection's queue.
+        self.ready = False
+        self.early: list[str] = []
         await self._sync_channels()
         await self.accept()
         newest = await database_sync_to_async(newest_event_id)()
         await self.send_json(
             {"type": "welcome", "last_event_id": newest, "text": client_texts(self._language())}
         )
+        self.ready = True
+        early, self.early = self.early, []
+        for text in early:
+            await self.send(text_data=text)
+
+    async def hub_deliver(self, event_id: int, channel: str, text: str) -> None:
+        """A group event the hub checked for this person (``GroupHub.deliver``)."""
+        if event_id in self.replayed:
+            self.replayed.discard(event_id)
+            return
+        if not self.ready:
+            self.early.append(text)
+            return
+        try:
+            await self.send(text_data=text)
+        except Exception:  # a connection closing meanwhile; its disconnect follows
+            return
+
+    def hub_dropped(self, channel: str) -> None:
+        self.joined.discard(channel)
+
+    async def _join(self, channel: str) -> None:
+        if channel.startswith(GROUP_PREFIX):
+            await hub_for(self.channel_layer).join(channel, self)
+        else:
+            await self.channel_layer.group_add(channel, self.channel_name)
+
+    async def _leave(self, channel: str) -> None:
+        if channel.startswith(GROUP_PREFIX):
+            await hub_for(self.channel_layer).leave(channel, self)
+        else:
+            await self.channel_layer.group_discard(channel, self.channel_name)
 
     def _language(self) -> str:
         cookies = self.scope.get("cookies") or {}
@@ -266,17 +256,17 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         return chosen if chosen in known else settings.LANGUAGE_CODE
 
     async def disconnect(self, code: int) -> None:
-        for channel in getattr(self, "joined", set()):
-            await self.channel_layer.group_discard(channel, self.channel_name)
+        for channel in list(getattr(self, "joined", set())):
+            await self._leave(channel)
 
     async def _sync_channels(self) -> None:
         """Join the user's channels; leave group channels they may no longer see."""
         wanted = await database_sync_to_async(channels_for)(self.user)
         posts = {c for c in self.joined if c.startswith("post-")}
         for channel in self.joined - wanted - posts:
-            await self.channel_layer.group_discard(channel, self.channel_name)
+            await self._leave(channel)
         for channel in wanted - self.joined:
-            await self.channel_layer.group_add(channel, self.channel_name)
+            await self._join(channel)
         self.joined = wanted | posts
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
@@ -339,16 +329,12 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         ids: dict[str, int] = message["ids"]
         if kind == "membership.changed":
             await self._sync_channels()
-        if "group" in ids:
-            # The common fan-out (a post in a group): one query for all connections here.
-            sees = await may_see_group(event_id, ids["group"], self.user)
-            counts = check_event(self.user, channel, kind, ids, sees_group=sees)
-        else:
-            counts = await database_sync_to_async(check_event)(self.user, channel, kind, ids)
+        # Group channels' events (the large fan-out) come through the hub (hub_deliver).
+        counts = await database_sync_to_async(check_event)(self.user, channel, kind, ids)
         if counts is None:
             # Removed from the group or lost access to the post: stop listening to it.
             if not channel.startswith("user-") and channel != NETWORK:
-                await self.channel_layer.group_discard(channel, self.channel_name)
+                await self._leave(channel)
                 self.joined.discard(channel)
             return
         await self.send_json(_client_event(event_id, kind, ids, counts))

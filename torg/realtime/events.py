@@ -30,10 +30,11 @@ PRUNE_EVERY = 100
 
 NETWORK = "network"
 PRUNED = "pruned"
+GROUP_PREFIX = "group-"
 
 
 def group_channel(group_id: int) -> str:
-    return f"group-{group_id}"
+    return f"{GROUP_PREFIX}{group_id}"
 
 
 def user_channel(user_id: int) -> str:

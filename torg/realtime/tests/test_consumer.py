@@ -470,3 +470,41 @@ def test_event_sent_from_a_thread_with_a_running_loop(transactional_db: Any) -> 
         assert (message["kind"], message["ids"]) == ("notification.created", {"unread": 1})
 
     run_async(body)
+
+
+def test_one_subscription_per_process_for_a_group_however_many_connections(
+    make_user: Callable[..., User],
+) -> None:
+    """Group channels are joined through the process's hub: the layer holds one subscriber
+    for the group whatever the number of connections, each connection gets the event once,
+    and the subscription goes when the last connection leaves."""
+    from channels.layers import get_channel_layer
+
+    owner, first, second = make_user(), make_user(), make_user()
+    group = make_group(owner, "Hub team")
+    for person in (first, second):
+        group_actions.do_add_member(group=group, user=person)
+    cookies = [session_cookie(person) for person in (owner, first, second, first)]
+    channel = events.group_channel(group.pk)
+
+    async def body() -> None:
+        layer = get_channel_layer()
+        # The pub/sub layer (TORG_TEST_REDIS_URL) keys its groups by a prefixed name.
+        named = getattr(layer, "_get_group_channel_name", None)
+        key = named(channel) if named else channel
+        sockets = [(await connected(cookie))[0] for cookie in cookies]
+        (subscriber,) = layer.groups[key]
+        assert "hub." in subscriber
+        post = await db(post_actions.do_create_post)(author=owner, group=group, body="Hello")
+        for ws in sockets:
+            event = await ws.receive_json_from(timeout=5)
+            assert (event["kind"], event["ids"]) == (
+                "post.created",
+                {"post": post.pk, "author": owner.pk, "group": group.pk},
+            )
+            assert await ws.receive_nothing(timeout=0.1)
+        for ws in sockets:
+            await ws.disconnect()
+        assert key not in layer.groups
+
+    run_async(body)
