@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 from django.http import Http404
@@ -15,6 +16,8 @@ from torg.groups.access import (
     content_visible_groups,
 )
 from torg.groups.models import Group, Membership
+from torg.posts.access import PostNotFound, parse_id, role_in
+from torg.posts.models import Post
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -70,3 +73,44 @@ def access_group_insights(user: User | AnonymousUser, slug: str) -> Group:
     if is_admin or (group.privacy != Group.Privacy.SECRET and can_view_network(user)):
         return group
     raise GroupNotFound
+
+
+@dataclass(frozen=True)
+class PostInsightsAccess:
+    """A post whose insights the viewer may open, and what of it they may see."""
+
+    post: Post
+    show_names: bool  # who saw it: the author and the group's admins (as the feed's seen-by)
+    may_read: bool  # the post's text: only for those who may read the post anyway
+
+
+def access_post_insights(user: User | AnonymousUser, post_id: Any) -> PostInsightsAccess:
+    """The post's author, its group's admins, and communications people (network admins
+    included) for posts outside secret groups; a secret group's posts only if they may read
+    them. Everyone else gets the "not found" of a post that does not exist."""
+    person = as_person(user)
+    pk = parse_id(post_id)
+    if person is None or pk is None:
+        raise PostNotFound
+    post = (
+        Post.objects.select_related("author", "group")
+        .filter(pk=pk, deleted_at__isnull=True)
+        .first()
+    )
+    if post is None:
+        raise PostNotFound
+    role = role_in(person, post.group_id) if post.group_id is not None else None
+    is_author = post.author_id == person.pk
+    is_admin = role == Membership.Role.ADMIN
+    if is_author or is_admin:
+        return PostInsightsAccess(post=post, show_names=True, may_read=True)
+    if not can_view_network(person):
+        raise PostNotFound
+    group = post.group
+    if group is None or group.privacy == Group.Privacy.OPEN:
+        return PostInsightsAccess(post=post, show_names=False, may_read=True)
+    if group.privacy == Group.Privacy.CLOSED:
+        return PostInsightsAccess(post=post, show_names=False, may_read=role is not None)
+    if role is not None:  # a secret group they belong to
+        return PostInsightsAccess(post=post, show_names=False, may_read=True)
+    raise PostNotFound

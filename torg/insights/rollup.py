@@ -79,6 +79,12 @@ def do_roll_up_day(*, day: date) -> None:
         _roll_up_network(day, start, end)
         _roll_up_segments(day)
         _roll_up_groups(day, start, end, by_group)
+        # Topics, questions and contributors (torg/insights/topics.py, people.py).
+        from torg.insights import people, topics
+
+        topics.roll_up_topics_day(day, start, end)
+        topics.roll_up_questions_day(day, start, end)
+        people.roll_up_contributors_day(day, start, end)
 
 
 def _roll_up_network(day: date, start: datetime, end: datetime) -> None:
@@ -214,14 +220,64 @@ def _roll_up_groups(
     # Best times to post: engagement a post earned so far, by the local hour it was posted.
     hours: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
     for group_id, created_at, comment_count, reaction_count in Post.objects.filter(
-        in_day, deleted_at__isnull=True
+        in_day,
+        deleted_at__isnull=True,
+        group__isnull=False,  # profile posts have no group row
     ).values_list("group_id", "created_at", "comment_count", "reaction_count"):
         cell = hours[(group_id, created_at.astimezone(tz).hour)]
         cell[0] += 1
         cell[1] += comment_count + reaction_count
-    PostDay.objects.filter(day=day).delete()
-    PostDay.objects.bulk_create(
+    _roll_up_posts(day, in_day)
+    GroupHour.objects.filter(day=day).delete()
+    GroupHour.objects.bulk_create(
         [
+            GroupHour(group_id=g, day=day, hour=h, posts=p, engagement=e)
+            for (g, h), (p, e) in hours.items()
+        ]
+    )
+
+
+# "What engages": posts seen by fewer people than this get no engagement rate (too noisy).
+MIN_SEEN_FOR_RATE = 5
+# "What frustrates": posts with fewer reactions + comments than this get no negative share.
+MIN_SIGNALS_FOR_SHARE = 5
+REACTION_FIELDS = {kind.value: f"{kind.value}_reactions" for kind in Reaction.Kind}
+
+
+def _roll_up_posts(day: date, in_day: Q) -> None:
+    """One ``PostDay`` per group post published on ``day``, from its counters, its reactions by
+    kind and its comments' sentiment (only that day's posts: rows under a few indexes)."""
+    posts = list(
+        Post.objects.filter(in_day, deleted_at__isnull=True, group__isnull=False).values_list(
+            "pk", "group_id", "seen_count", "comment_count", "reaction_count", "share_count"
+        )
+    )
+    post_ids = [row[0] for row in posts]
+    kinds: dict[int, dict[str, int]] = defaultdict(dict)
+    negative: dict[int, int] = defaultdict(int)
+    for start in range(0, len(post_ids), 2000):
+        batch = post_ids[start : start + 2000]
+        for post_id, kind, n in (
+            Reaction.objects.filter(post_id__in=batch, comment__isnull=True)
+            .values_list("post_id", "kind")
+            .annotate(n=Count("id"))
+            .values_list("post_id", "kind", "n")
+        ):
+            kinds[post_id][kind] = n
+        for post_id, body in (
+            Comment.objects.filter(post_id__in=batch, deleted_at__isnull=True)
+            .values_list("post_id", "body")
+            .iterator(chunk_size=2000)
+        ):
+            if is_negative(body):
+                negative[post_id] += 1
+    rows = []
+    for pk, group_id, seen, comments, reactions, shares in posts:
+        engagement = comments + reactions + shares
+        signals = comments + reactions
+        by_kind = kinds.get(pk, {})
+        sad = by_kind.get(Reaction.Kind.SAD, 0)
+        rows.append(
             PostDay(
                 post_id=pk,
                 group_id=group_id,
@@ -230,23 +286,21 @@ def _roll_up_groups(
                 comments=comments,
                 reactions=reactions,
                 shares=shares,
-                engagement=comments + reactions + shares,
+                engagement=engagement,
+                negative_comments=negative.get(pk, 0),
+                engagement_rate=(
+                    round(engagement / seen, 4) if seen >= MIN_SEEN_FOR_RATE else None
+                ),
+                negative_share=(
+                    round((sad + negative.get(pk, 0)) / signals, 4)
+                    if signals >= MIN_SIGNALS_FOR_SHARE
+                    else None
+                ),
+                **{field: by_kind.get(kind, 0) for kind, field in REACTION_FIELDS.items()},
             )
-            for pk, group_id, seen, comments, reactions, shares in Post.objects.filter(
-                in_day, deleted_at__isnull=True, group__isnull=False
-            ).values_list(
-                "pk", "group_id", "seen_count", "comment_count", "reaction_count", "share_count"
-            )
-        ],
-        batch_size=2000,
-    )
-    GroupHour.objects.filter(day=day).delete()
-    GroupHour.objects.bulk_create(
-        [
-            GroupHour(group_id=g, day=day, hour=h, posts=p, engagement=e)
-            for (g, h), (p, e) in hours.items()
-        ]
-    )
+        )
+    PostDay.objects.filter(day=day).delete()
+    PostDay.objects.bulk_create(rows, batch_size=2000)
 
 
 def do_roll_up_recent_days(*, today: date | None = None, days: int = 2) -> list[date]:

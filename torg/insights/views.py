@@ -11,7 +11,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from torg.insights import access, selectors
+from torg.groups.models import Group
+from torg.insights import access, posts, selectors
 from torg.insights.selectors import Table
 
 COLUMN_LABELS = {
@@ -43,6 +44,25 @@ COLUMN_LABELS = {
     "excerpt": _("Text"),
     "seen": _("Seen by"),
     "shares": _("Shares"),
+    # Post insights and the "what engages / what frustrates" rankings.
+    "group": _("Group"),
+    "engagement_rate": _("Engagement per person who saw it"),
+    "negative_share": _("Negative share"),
+    "figure": _("Figure"),
+    "value": _("Value"),
+    "kind": _("Reaction"),
+    "share": _("Share of reactions"),
+    "name": _("Name"),
+    "seen_at": _("Seen"),
+    "video": _("Video"),
+    "views": _("Views"),
+    "unique_viewers": _("People who watched"),
+    "average_seconds": _("Average watch time (seconds)"),
+    "completion_rate": _("Watched to the end"),
+    "playbacks": _("Playbacks"),
+    "from_percent": _("From (per cent)"),
+    "to_percent": _("To (per cent)"),
+    "share_of_views": _("Share of views"),
 }
 
 
@@ -77,17 +97,26 @@ def _csv(table: Table, filename: str) -> HttpResponse:
     return response
 
 
+def _post_rankings(board: Any, *, group: Group | None, with_text: bool) -> tuple[Table, Table]:
+    """ "What engages" and "what frustrates" over the board's period (network: open groups)."""
+    window = {"since": board.since, "until": board.until, "group": group, "with_text": with_text}
+    return posts.engaging_posts(**window), posts.frustrating_posts(**window)
+
+
 @login_required
 @require_GET
 def network(request: HttpRequest) -> HttpResponse:
     access.check_network_access(request.user)
     period = selectors.parse_period(request.GET.get("period"))
     board = selectors.network_dashboard(period=period)
+    engaging, frustrating = _post_rankings(board, group=None, with_text=True)
     return render(
         request,
         "insights/network.html",
         {
             "board": board,
+            "engaging_posts": _labelled(engaging),
+            "frustrating_posts": _labelled(frustrating),
             "periods": selectors.PERIODS,
             "daily": _labelled(board.daily),
             "departments": _labelled(board.departments),
@@ -108,7 +137,14 @@ def network_csv(request: HttpRequest, table: str) -> HttpResponse:
     access.check_network_access(request.user)
     period = selectors.parse_period(request.GET.get("period"))
     board = selectors.network_dashboard(period=period)
-    tables = {"daily": board.daily, "departments": board.departments, "locations": board.locations}
+    engaging, frustrating = _post_rankings(board, group=None, with_text=True)
+    tables = {
+        "daily": board.daily,
+        "departments": board.departments,
+        "locations": board.locations,
+        "engaging_posts": engaging,
+        "frustrating_posts": frustrating,
+    }
     if table not in tables:
         raise Http404("Not found")
     return _csv(tables[table], f"torg-network-{table}-{board.since}-{board.until}")
@@ -119,14 +155,16 @@ def network_csv(request: HttpRequest, table: str) -> HttpResponse:
 def group(request: HttpRequest, slug: str) -> HttpResponse:
     target = access.access_group_insights(request.user, slug)
     period = selectors.parse_period(request.GET.get("period"))
-    board = selectors.group_dashboard(
-        group=target, period=period, with_text=access.may_read_posts(request.user, target)
-    )
+    with_text = access.may_read_posts(request.user, target)
+    board = selectors.group_dashboard(group=target, period=period, with_text=with_text)
+    engaging, frustrating = _post_rankings(board, group=target, with_text=with_text)
     return render(
         request,
         "insights/group.html",
         {
             "board": board,
+            "engaging_posts": _labelled(engaging),
+            "frustrating_posts": _labelled(frustrating),
             "periods": selectors.PERIODS,
             "daily": _labelled(board.daily),
             "best_hours": _labelled(board.best_hours),
@@ -142,10 +180,16 @@ def group(request: HttpRequest, slug: str) -> HttpResponse:
 def group_csv(request: HttpRequest, slug: str, table: str) -> HttpResponse:
     target = access.access_group_insights(request.user, slug)
     period = selectors.parse_period(request.GET.get("period"))
-    board = selectors.group_dashboard(
-        group=target, period=period, with_text=access.may_read_posts(request.user, target)
-    )
-    tables = {"daily": board.daily, "best_hours": board.best_hours, "top_posts": board.top_posts}
+    with_text = access.may_read_posts(request.user, target)
+    board = selectors.group_dashboard(group=target, period=period, with_text=with_text)
+    engaging, frustrating = _post_rankings(board, group=target, with_text=with_text)
+    tables = {
+        "daily": board.daily,
+        "best_hours": board.best_hours,
+        "top_posts": board.top_posts,
+        "engaging_posts": engaging,
+        "frustrating_posts": frustrating,
+    }
     if table not in tables:
         raise Http404("Not found")
     return _csv(tables[table], f"torg-group-{target.slug}-{table}-{board.since}-{board.until}")

@@ -164,14 +164,16 @@ def test_dashboards_read_a_fixed_number_of_queries(
     do_roll_up_recent_days(days=1)
     client = _client(world.sam)
     client.get(reverse("insights:network"))  # warm the session
-    with django_assert_num_queries(4) as first:
+    # Session, user, network days, segments, engaging posts, frustrating posts.
+    with django_assert_num_queries(6) as first:
         client.get(reverse("insights:network"))
     # More days of data, same number of queries.
     do_roll_up_recent_days(days=30)
     with django_assert_num_queries(len(first.captured_queries)):
         client.get(reverse("insights:network"))
-    # Session, user, group lookup, admin check, may read posts, days, hours, top posts.
-    with django_assert_num_queries(8):
+    # Session, user, group lookup, admin check, may read posts, days, hours, top posts,
+    # engaging posts, frustrating posts.
+    with django_assert_num_queries(10):
         client.get(reverse("insights:group", args=[world.sales.slug]))
 
 
