@@ -212,13 +212,32 @@ STATICFILES_DIRS = [
     ("vendor/hls", BASE_DIR / "node_modules" / "hls.js" / "dist"),
     ("vendor/uplot", BASE_DIR / "node_modules" / "uplot" / "dist"),
 ]
-STORAGES = {
+STORAGES: dict[str, dict[str, object]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
+# S3-compatible object storage for media (AWS, MinIO, Ceph; docs/operations.md): set the bucket.
+# Private objects only; Torg streams every file itself after checking access.
+S3_BUCKET = env("S3_BUCKET")
+if S3_BUCKET:
+    _s3_endpoint = env("S3_ENDPOINT_URL") or None
+    STORAGES["default"] = {
+        "BACKEND": "torg.media.storage_s3.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": _s3_endpoint,
+            "region_name": env("S3_REGION") or None,
+            # Unset: boto3's own chain (AWS_* variables, instance or pod roles).
+            "access_key": env("S3_ACCESS_KEY_ID") or None,
+            "secret_key": env("S3_SECRET_ACCESS_KEY") or None,
+            "location": env("S3_PREFIX").strip("/"),
+            # MinIO and Ceph answer path-style requests; AWS itself takes virtual hosts.
+            "addressing_style": "path" if _s3_endpoint else None,
+        },
+    }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 AVATAR_MAX_BYTES = 8 * 1024 * 1024
 ATTACHMENT_MAX_BYTES = int(env("ATTACHMENT_MAX_BYTES", str(25 * 1024 * 1024)))

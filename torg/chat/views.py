@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -83,22 +84,23 @@ def nav_link(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _serve(stored: MessageFile, *, thumbnail: bool) -> FileResponse:
+def _serve(request: HttpRequest, stored: MessageFile, *, thumbnail: bool) -> HttpResponseBase:
     return private_file_response(
         stored.thumbnail if thumbnail else stored.file,
         name=stored.name,
         content_type=stored.content_type,
         inline=stored.kind == MessageFile.Kind.IMAGE,
+        request=request,
     )
 
 
 @require_GET
 @login_required
-def file(request: HttpRequest, file_id: int) -> FileResponse:
-    return _serve(access_file(request.user, file_id), thumbnail=False)
+def file(request: HttpRequest, file_id: int) -> HttpResponseBase:
+    return _serve(request, access_file(request.user, file_id), thumbnail=False)
 
 
 @require_GET
 @login_required
-def thumbnail(request: HttpRequest, file_id: int) -> FileResponse:
-    return _serve(access_file(request.user, file_id), thumbnail=True)
+def thumbnail(request: HttpRequest, file_id: int) -> HttpResponseBase:
+    return _serve(request, access_file(request.user, file_id), thumbnail=True)

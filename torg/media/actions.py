@@ -45,6 +45,7 @@ from torg.media.models import (
     VideoCaption,
     VideoView,
 )
+from torg.media.storage import local_copy, save_directory
 from torg.posts.attachments import clean_name
 from torg.posts.models import Attachment
 
@@ -187,8 +188,7 @@ def do_transcode_video(*, video_id: int) -> str:
     try:
         source = work / "source"
         try:
-            with default_storage.open(source_name, "rb") as stored, source.open("wb") as local:
-                shutil.copyfileobj(stored, local, 1024 * 1024)
+            local_copy(source_name, source)
         except (OSError, ValueError):
             _fail(video.pk, "missing")
             return Video.State.FAILED
@@ -209,10 +209,7 @@ def do_transcode_video(*, video_id: int) -> str:
             _fail(video.pk, "damaged")
             return Video.State.FAILED
         prefix = f"videos/{video.token}/{attempt}-{secrets.token_hex(4)}/"
-        for file_name in result.files:
-            with (work / "out" / file_name).open("rb") as handle:
-                stored_name = default_storage.save(prefix + file_name, File(handle))
-            assert stored_name == prefix + file_name
+        save_directory(work / "out", result.files, prefix)
         with transaction.atomic():
             current = (
                 Video.objects.select_for_update()

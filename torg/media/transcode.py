@@ -1,5 +1,11 @@
 """Transcoding with PyAV (FFmpeg in the wheel, no system binary): one decode of the source feeds
-every output, so the work is one decode plus one encode per output.
+every output, and every picture size is encoded once: the work is one decode, one H.264 encode
+per ladder step and one AAC encode.
+
+The MP4 and the top HLS rendition have the same size and settings, so they share one encode: the
+top step's packets are muxed into ``video.mp4`` and, unchanged, into that rendition's TS segments
+(keyframes every two seconds make the segment cuts clean). The one AAC encode is muxed into every
+output the same way.
 
 Outputs, written to a local directory (the caller moves them into storage):
 - ``video.mp4``: H.264/AAC, fast start (``movflags=+faststart``), the ladder's top size;
@@ -137,17 +143,9 @@ class _Output:
     step: Step
 
 
-def _open_output(
-    path: Path,
-    fmt: str,
-    options: dict[str, str],
-    step: Step,
-    rate: Fraction,
-    time_base: Fraction,
-    audio_layout: str | None,
-    audio_rate: int,
-) -> _Output:
-    container = av.open(str(path), mode="w", format=fmt, options=options)
+def _add_video_encoder(container: Any, step: Step, rate: Fraction, time_base: Fraction) -> Any:
+    """An H.264 encoder stream for ``step``: the only place a video encoder is created (the
+    tests count the calls to check that each picture size is encoded once)."""
     video = container.add_stream("libx264", rate=rate)
     video.width, video.height = step.width, step.height
     video.pix_fmt = "yuv420p"
@@ -162,11 +160,63 @@ def _open_output(
         "bufsize": str(step.bitrate * 2),
         "sc_threshold": "0",
     }
+    return video
+
+
+def _add_audio_encoder(container: Any, layout: str, rate: int) -> Any:
+    """An AAC encoder stream (the only place one is created)."""
+    audio = container.add_stream("aac", rate=rate, layout=layout)
+    audio.bit_rate = AUDIO_BITRATE
+    return audio
+
+
+def _open_output(
+    path: Path,
+    fmt: str,
+    options: dict[str, str],
+    step: Step,
+    rate: Fraction,
+    time_base: Fraction,
+    audio_layout: str | None,
+    audio_rate: int,
+) -> _Output:
+    """An output with its own video (and audio) encoder."""
+    container = av.open(str(path), mode="w", format=fmt, options=options)
+    video = _add_video_encoder(container, step, rate, time_base)
     audio = None
     if audio_layout is not None:
-        audio = container.add_stream("aac", rate=audio_rate, layout=audio_layout)
-        audio.bit_rate = AUDIO_BITRATE
+        audio = _add_audio_encoder(container, audio_layout, audio_rate)
     return _Output(container, video, audio, step)
+
+
+class _Fanout:
+    """Muxes each encoded packet into its encoder's own output and, unchanged, into copy
+    streams of other outputs (made with ``add_stream_from_template``: same codec parameters,
+    no encoder). Muxing rescales a packet's timestamps to the target's time base in place, so
+    each target gets the encoder's original timestamps back first."""
+
+    def __init__(self, container: Any, stream: Any) -> None:
+        self.stream = stream
+        self.targets: list[tuple[Any, Any]] = [(container, stream)]
+
+    def copy_into(self, container: Any) -> Any:
+        copy = container.add_stream_from_template(self.stream)
+        self.targets.append((container, copy))
+        return copy
+
+    def mux(self, packets: list[Any]) -> None:
+        for packet in packets:
+            pts, dts, duration, time_base = (
+                packet.pts,
+                packet.dts,
+                packet.duration,
+                packet.time_base,
+            )
+            for container, stream in self.targets:
+                packet.time_base = time_base
+                packet.pts, packet.dts, packet.duration = pts, dts, duration
+                packet.stream = stream
+                container.mux_one(packet)
 
 
 def transcode(
@@ -217,7 +267,9 @@ def _transcode(
             else None
         )
 
-        outputs: list[_Output] = []
+        containers: list[Any] = []  # every output file, the MP4 first
+        video_encoders: list[tuple[_Fanout, Step]] = []  # one per ladder step
+        audio_encoder: _Fanout | None = None  # one for all outputs
         upright: _Upright | None = None
         steps: list[Step] = []
         first_pts: int | None = None
@@ -229,7 +281,7 @@ def _transcode(
         frames_seen = 0
 
         def start(frame: av.VideoFrame) -> None:
-            nonlocal upright, steps, poster_at
+            nonlocal upright, steps, poster_at, audio_encoder
             # Width and height as shown: a quarter turn swaps them.
             width, height = frame.width, frame.height
             if round((frame.rotation or 0) / 90) % 2:
@@ -238,55 +290,60 @@ def _transcode(
             steps = plan_ladder(width, height)
             poster_at = min(1.0, duration / 10) if duration else 0.0
             top = steps[-1]
-            outputs.append(
-                _open_output(
-                    out_dir / "video.mp4",
-                    "mp4",
-                    {"movflags": "+faststart"},
-                    top,
-                    rate,
-                    time_base,
-                    audio_layout,
-                    audio_rate,
-                )
+            mp4 = _open_output(
+                out_dir / "video.mp4",
+                "mp4",
+                {"movflags": "+faststart"},
+                top,
+                rate,
+                time_base,
+                audio_layout,
+                audio_rate,
             )
+            containers.append(mp4.container)
+            # Opens the encoders, so their codec parameters (H.264 SPS/PPS, AAC config) exist
+            # for the copy streams below.
+            mp4.container.start_encoding()
+            top_video = _Fanout(mp4.container, mp4.video)
+            if mp4.audio is not None:
+                audio_encoder = _Fanout(mp4.container, mp4.audio)
             for step in steps:
-                outputs.append(
-                    _open_output(
-                        out_dir / f"{step.name}.m3u8",
-                        "hls",
-                        {
-                            "hls_time": str(SEGMENT_SECONDS),
-                            "hls_playlist_type": "vod",
-                            "hls_list_size": "0",
-                            "hls_flags": "independent_segments",
-                            "hls_segment_filename": str(out_dir / f"{step.name}_%04d.ts"),
-                        },
-                        step,
-                        rate,
-                        time_base,
-                        audio_layout,
-                        audio_rate,
-                    )
+                container = av.open(
+                    str(out_dir / f"{step.name}.m3u8"),
+                    mode="w",
+                    format="hls",
+                    options={
+                        "hls_time": str(SEGMENT_SECONDS),
+                        "hls_playlist_type": "vod",
+                        "hls_list_size": "0",
+                        "hls_flags": "independent_segments",
+                        "hls_segment_filename": str(out_dir / f"{step.name}_%04d.ts"),
+                    },
                 )
+                containers.append(container)
+                if step == top:  # the MP4's own packets: no second encode of this size
+                    top_video.copy_into(container)
+                    video_encoders.append((top_video, step))
+                else:
+                    encoder = _add_video_encoder(container, step, rate, time_base)
+                    video_encoders.append((_Fanout(container, encoder), step))
+                if audio_encoder is not None:
+                    audio_encoder.copy_into(container)
 
         def encode_video(frame: av.VideoFrame | None) -> None:
-            for output in outputs:
+            for encoder, step in video_encoders:
                 if frame is None:
-                    packets = output.video.encode(None)
+                    packets = encoder.stream.encode(None)
                 else:
-                    scaled = frame.reformat(
-                        width=output.step.width, height=output.step.height, format="yuv420p"
-                    )
+                    scaled = frame.reformat(width=step.width, height=step.height, format="yuv420p")
                     scaled.pts = frame.pts
                     scaled.time_base = time_base
-                    packets = output.video.encode(scaled)
-                output.container.mux(packets)
+                    packets = encoder.stream.encode(scaled)
+                encoder.mux(packets)
 
         def encode_audio(frame: av.AudioFrame | None) -> None:
-            for output in outputs:
-                if output.audio is not None:
-                    output.container.mux(output.audio.encode(frame))
+            if audio_encoder is not None:
+                audio_encoder.mux(audio_encoder.stream.encode(frame))
 
         pending_audio: list[av.AudioFrame] = []
         streams = [video_in] + ([audio_in] if audio_in is not None else [])
@@ -333,9 +390,9 @@ def _transcode(
             # A damaged tail: keep what decoded (a truncated phone video still plays) unless
             # nothing did, which is handled below.
             pass
-        if not outputs or frames_seen == 0:
-            for output in outputs:
-                output.container.close()
+        if not containers or frames_seen == 0:
+            for container_out in containers:
+                container_out.close()
             raise TranscodeError("The video file has no pictures Torg can read.")
         if resampler is not None:
             for resampled in resampler.resample(None):
@@ -345,8 +402,8 @@ def _transcode(
                 encode_audio(resampled)
         encode_video(None)
         encode_audio(None)
-        for output in outputs:
-            output.container.close()
+        for container_out in containers:
+            container_out.close()
         if not duration or duration <= 0 or not math.isfinite(duration):
             duration = last_seconds + 1 / float(rate)
 

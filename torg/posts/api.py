@@ -11,6 +11,7 @@ from ninja.files import UploadedFile
 
 from torg.api.refusals import run as _run
 from torg.groups.access import access_group_by_slug
+from torg.media.api import VideoOut, video_out
 from torg.posts import actions, selectors
 from torg.posts.access import access_deleted_post, access_post
 from torg.posts.actions import PollSpec
@@ -85,6 +86,11 @@ class PostOut(Schema):
     reaction_count: int
     share_count: int
     attachments: list[AttachmentOut]
+    videos: list[VideoOut] = Field(
+        default_factory=list,
+        description="Videos (their files are not in ``attachments``): state, progress, error "
+        "and, when ready, poster, HLS and MP4 URLs, as GET /api/v1/media/videos/{token}",
+    )
     poll: PollOut | None
     link_preview: LinkPreviewOut | None
 
@@ -186,6 +192,7 @@ def _post_out(post: Post) -> dict[str, Any]:
             _attachment_out(a)
             for a in [*post.card_images, *post.card_files]  # type: ignore[attr-defined]
         ],
+        "videos": [video_out(v) for v in getattr(post, "card_videos", [])],
         "poll": poll,
         "link_preview": None
         if preview is None

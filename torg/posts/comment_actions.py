@@ -13,13 +13,14 @@ Decisions:
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Q, QuerySet, Window
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
@@ -352,6 +353,56 @@ def _shown_comments() -> Q:
     return Q(deleted_at__isnull=True) | Q(reply_count__gt=0)
 
 
+def _with_attachment_flag(comments: QuerySet[Comment]) -> QuerySet[Comment]:
+    """Annotate ``has_attachments``: ``attach_comment_media`` then skips its query when no
+    comment of a page has any (the common case), so those pages keep their query count."""
+    return comments.annotate(
+        has_attachments=Exists(Attachment.objects.filter(comment_id=OuterRef("pk")))
+    )
+
+
+def attach_comment_media(
+    comments: Sequence[Comment],
+    viewer: User | AnonymousUser | None,
+    *,
+    attachments: Iterable[Attachment] | None = None,
+) -> None:
+    """Set what ``posts/_media.html`` shows on each comment: ``card_images``, ``card_files``,
+    ``card_videos`` (torg.media videos, shown as the player; their attachment is not listed as a
+    file), ``card_preview`` (None) and ``card_can_manage_videos`` (the author, network admins).
+
+    One query (attachments with their videos), none when every comment is annotated
+    ``has_attachments`` False. ``attachments`` (loaded with ``select_related("video")``) spares
+    the query when the caller already has them. Deleted comments show no media.
+    """
+    person = as_person(viewer) if viewer is not None else None
+    if attachments is None:
+        ids = [
+            c.pk for c in comments if c.deleted_at is None and getattr(c, "has_attachments", True)
+        ]
+        attachments = (
+            Attachment.objects.filter(comment_id__in=ids).select_related("video") if ids else []
+        )
+    by_comment: dict[int, list[Attachment]] = defaultdict(list)
+    for attachment in attachments:
+        if attachment.comment_id is not None:
+            by_comment[attachment.comment_id].append(attachment)
+    for comment in comments:
+        items = [] if comment.deleted_at is not None else by_comment.get(comment.pk, [])
+        # select_related("video") cached the reverse one-to-one: no query, None when absent.
+        videos = [v for v in (getattr(a, "video", None) for a in items) if v is not None]
+        video_files = {video.attachment_id for video in videos}
+        comment.card_videos = videos  # type: ignore[attr-defined]
+        comment.card_images = [a for a in items if a.kind == Attachment.Kind.IMAGE]  # type: ignore[attr-defined]
+        comment.card_files = [  # type: ignore[attr-defined]
+            a for a in items if a.kind == Attachment.Kind.FILE and a.pk not in video_files
+        ]
+        comment.card_preview = None  # type: ignore[attr-defined]
+        comment.card_can_manage_videos = person is not None and (  # type: ignore[attr-defined]
+            comment.author_id == person.pk or person.is_network_admin
+        )
+
+
 def latest_comments_for(
     posts: Sequence[Post], viewer: User | AnonymousUser | None = None, n: int = 2
 ) -> dict[int, list[Comment]]:
@@ -393,7 +444,9 @@ def _replies_for(parents: Sequence[Comment]) -> None:
     by_parent: dict[int, list[Comment]] = {c.pk: [] for c in parents}
     if by_parent:
         replies = (
-            Comment.objects.filter(parent_id__in=list(by_parent), deleted_at__isnull=True)
+            _with_attachment_flag(
+                Comment.objects.filter(parent_id__in=list(by_parent), deleted_at__isnull=True)
+            )
             .select_related("author")
             .order_by("created_at", "id")
         )
@@ -431,7 +484,11 @@ def comments_page(
             raise CommentNotFound
         created_at, anchor_id = anchor
         top = top.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=anchor_id))
-    rows = list(top.select_related("author").order_by("-created_at", "-id")[: limit + 1])
+    rows = list(
+        _with_attachment_flag(top)
+        .select_related("author")
+        .order_by("-created_at", "-id")[: limit + 1]
+    )
     has_earlier = len(rows) > limit
     comments = list(reversed(rows[:limit]))
     _replies_for(comments)
@@ -445,7 +502,7 @@ def comments_page(
 def replies_of(viewer: User | AnonymousUser, comment: Comment) -> list[Comment]:
     """The live replies of an (access-checked) top-level comment, oldest first."""
     return list(
-        Comment.objects.filter(parent=comment, deleted_at__isnull=True)
+        _with_attachment_flag(Comment.objects.filter(parent=comment, deleted_at__isnull=True))
         .select_related("author")
         .order_by("created_at", "id")
     )

@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
+from torg.media.api import VideoOut, video_out
 from torg.posts import comment_actions, reaction_actions
 from torg.posts.access import access_post
 from torg.posts.comment_actions import access_comment
@@ -43,6 +44,19 @@ class ReactionsOut(Schema):
     mine: str | None
 
 
+class CommentAttachmentOut(Schema):
+    id: int
+    kind: str = Field(..., description='"image" or "file"')
+    name: str
+    content_type: str
+    size: int
+    width: int | None
+    height: int | None
+    alt_text: str
+    url: str
+    thumbnail_url: str | None
+
+
 class CommentOut(Schema):
     id: int
     post_id: int
@@ -56,6 +70,14 @@ class CommentOut(Schema):
     reply_count: int
     reaction_count: int
     reactions: ReactionsOut
+    attachments: list[CommentAttachmentOut] = Field(
+        default_factory=list, description="Images and files (videos are under ``videos``)"
+    )
+    videos: list[VideoOut] = Field(
+        default_factory=list,
+        description="Videos: state (processing, ready, failed), progress, error and, when "
+        "ready, poster, HLS and MP4 URLs, as GET /api/v1/media/videos/{token}",
+    )
     replies: list[CommentOut] = Field(default_factory=list)
 
 
@@ -123,8 +145,12 @@ def _run[T](action: Callable[[], T]) -> T:
 
 
 def _comment_out(comment: Comment) -> dict[str, Any]:
+    from torg.posts.views import attachment_json
+
     deleted = comment.deleted_at is not None
     summary = getattr(comment, "reaction_summary", None) or {"counts": {}, "mine": None}
+    # Set by comment_actions.attach_comment_media (empty for deleted comments).
+    files = [*getattr(comment, "card_images", []), *getattr(comment, "card_files", [])]
     return {
         "id": comment.pk,
         "post_id": comment.post_id,
@@ -138,6 +164,8 @@ def _comment_out(comment: Comment) -> dict[str, Any]:
         "reply_count": comment.reply_count,
         "reaction_count": comment.reaction_count,
         "reactions": summary,
+        "attachments": [attachment_json(a) for a in files],
+        "videos": [video_out(v) for v in getattr(comment, "card_videos", [])],
         "replies": [_comment_out(r) for r in getattr(comment, "visible_replies", [])],
     }
 
@@ -168,7 +196,9 @@ def list_comments(request: HttpRequest, post_id: int, query: Query[PageQuery]) -
     actor = _actor(request)
     post = access_post(actor, post_id)
     page = comment_actions.comments_page(actor, post, before=query.before, limit=query.limit)
-    reaction_actions.attach_comment_reactions(comment_actions.comment_tree(page.comments), actor)
+    tree = comment_actions.comment_tree(page.comments)
+    reaction_actions.attach_comment_reactions(tree, actor)
+    comment_actions.attach_comment_media(tree, actor)
     return {
         "items": [_comment_out(c) for c in page.comments],
         "earlier_before": page.earlier_before,
@@ -190,6 +220,9 @@ def create_comment(
             attachment_ids=payload.attachment_ids,
         )
     )
+    comment_actions.attach_comment_media(
+        [comment], actor, attachments=None if payload.attachment_ids else []
+    )
     return Status(201, _comment_out(comment))
 
 
@@ -201,6 +234,7 @@ def edit_comment(request: HttpRequest, comment_id: int, payload: CommentPatch) -
         lambda: comment_actions.do_edit_comment(actor=actor, comment=comment, body=payload.body)
     )
     reaction_actions.attach_comment_reactions([edited], actor)
+    comment_actions.attach_comment_media([edited], actor)
     return _comment_out(edited)
 
 

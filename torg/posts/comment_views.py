@@ -78,7 +78,10 @@ def _thread_page(
 
 
 def _with_reactions(request: HttpRequest, comments: list[Comment]) -> list[Comment]:
-    reaction_actions.attach_comment_reactions(comment_actions.comment_tree(comments), request.user)
+    """Reactions and media (images, files, video players) of these comments and their replies."""
+    tree = comment_actions.comment_tree(comments)
+    reaction_actions.attach_comment_reactions(tree, request.user)
+    comment_actions.attach_comment_media(tree, request.user)
     return comments
 
 
@@ -119,6 +122,9 @@ def _create(request: HttpRequest, post: Post) -> HttpResponse:
             return render(request, "posts/_comments.html#comment_form", context)
         return _thread_page(request, post, context, status=400)
     if _is_htmx(request):
+        comment_actions.attach_comment_media(
+            [comment], request.user, attachments=None if attachment_ids else []
+        )
         context = _context(request, post, comment=comment, created=True, parent_id=parent_id)
         return render(request, "posts/_comments.html#created", context)
     return _back(request, _thread_url(post) + f"#comment-{comment.pk}")
@@ -131,7 +137,7 @@ def replies(request: HttpRequest, comment_id: int) -> HttpResponse:
     if comment.parent_id is not None:
         raise CommentNotFound
     found = comment_actions.replies_of(request.user, comment)
-    reaction_actions.attach_comment_reactions(found, request.user)
+    _with_reactions(request, found)
     context = _context(request, comment.post, replies=found)
     if _is_htmx(request):
         return render(request, "posts/_comments.html#replies", context)
@@ -153,7 +159,7 @@ def reply_form(request: HttpRequest, comment_id: int) -> HttpResponse:
 @login_required
 def comment_detail(request: HttpRequest, comment_id: int) -> HttpResponse:
     comment = access_comment(request.user, comment_id)
-    reaction_actions.attach_comment_reactions([comment], request.user)
+    _with_reactions(request, [comment])
     if _is_htmx(request):
         context = _context(request, comment.post, comment=comment)
         return render(request, "posts/_comment.html", context)
@@ -180,7 +186,7 @@ def edit(request: HttpRequest, comment_id: int) -> HttpResponse:
             context["editing"] = True
             return _thread_page(request, comment.post, context, status=400)
         if _is_htmx(request):
-            reaction_actions.attach_comment_reactions([comment], request.user)
+            _with_reactions(request, [comment])
             context["comment"] = comment
             return render(request, "posts/_comment.html", context)
         return _back(request, _thread_url(comment.post) + f"#comment-{comment.pk}")

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import QuerySet, prefetch_related_objects
+from django.db.models import Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from torg.groups.access import as_person
@@ -135,9 +135,21 @@ def prefetch_for_cards(posts: Iterable[Post], viewer: User | AnonymousUser) -> l
         }
 
     attachments: dict[int, list[Attachment]] = defaultdict(list)
-    for attachment in Attachment.objects.filter(post_id__in=[*post_ids, *originals]):
-        assert attachment.post_id is not None
-        attachments[attachment.post_id].append(attachment)
+    # The latest comments first: their attachments (videos selected) come in the posts' query.
+    comments = _latest_comments(posts, person)
+    shown_comments = [c for items in comments.values() for c in items]
+    comment_ids = [c.pk for c in shown_comments if c.deleted_at is None]
+    comment_attachments: list[Attachment] = []
+    for attachment in Attachment.objects.filter(
+        Q(post_id__in=[*post_ids, *originals]) | Q(comment_id__in=comment_ids)
+    ).select_related("video"):
+        if attachment.post_id is None:
+            comment_attachments.append(attachment)
+        else:
+            attachments[attachment.post_id].append(attachment)
+    from torg.posts.comment_actions import attach_comment_media
+
+    attach_comment_media(shown_comments, person, attachments=comment_attachments)
 
     # torg.media: the videos of these posts and of shared originals, one query.
     from torg.media.selectors import videos_by_post
@@ -147,7 +159,6 @@ def prefetch_for_cards(posts: Iterable[Post], viewer: User | AnonymousUser) -> l
     polls = _poll_cards(post_ids, person)
     urls = [url for p in [*posts, *originals.values()] for url in extract_urls(p.body)]
     previews = previews_for(urls) if urls else {}
-    comments = _latest_comments(posts, person)
     reactions = _reaction_summaries(posts, person)
 
     group_ids = {p.group_id for p in posts if p.group_id is not None}

@@ -10,7 +10,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
 from django.http import (
-    FileResponse,
     HttpRequest,
     HttpResponse,
     HttpResponseBase,
@@ -185,12 +184,13 @@ def attachment_json(attachment: Attachment) -> dict[str, Any]:
     }
 
 
-def _serve(attachment: Attachment, *, thumbnail: bool) -> FileResponse:
+def _serve(request: HttpRequest, attachment: Attachment, *, thumbnail: bool) -> HttpResponseBase:
     return private_file_response(
         attachment.thumbnail if thumbnail else attachment.file,
         name=attachment.name,
         content_type=attachment.content_type,
         inline=attachment.kind == Attachment.Kind.IMAGE,
+        request=request,
     )
 
 
@@ -198,13 +198,13 @@ def _serve(attachment: Attachment, *, thumbnail: bool) -> FileResponse:
 @login_required
 def attachment(request: HttpRequest, attachment_id: int) -> HttpResponseBase:
     # Access is checked on every request: no public URL, no long-lived cache.
-    return _serve(access_attachment(request.user, attachment_id), thumbnail=False)
+    return _serve(request, access_attachment(request.user, attachment_id), thumbnail=False)
 
 
 @require_GET
 @login_required
 def thumbnail(request: HttpRequest, attachment_id: int) -> HttpResponseBase:
-    return _serve(access_attachment(request.user, attachment_id), thumbnail=True)
+    return _serve(request, access_attachment(request.user, attachment_id), thumbnail=True)
 
 
 # --- post pages --------------------------------------------------------------------------------

@@ -1,6 +1,9 @@
 // Video player for post cards: HLS (hls.js where Media Source Extensions exist, native HLS
 // otherwise), autoplay muted when at least half the video is visible and pause when scrolled away,
 // a "tap to unmute" button, keyboard shortcuts, and a progress beacon for the statistics.
+// Videos on comments (data-autoplay="off") never start by themselves and load nothing before
+// the first play (a thread can hold many: hls.js is attached only then); they still pause when
+// scrolled away.
 
 const BUCKETS = 20;
 const BEACON_EVERY_MS = 10000;
@@ -106,6 +109,10 @@ async function attachSource(video) {
   if (video.canPlayType("application/vnd.apple.mpegurl")) video.src = master;
 }
 
+function autoplays(video) {
+  return video.dataset.autoplay !== "off";
+}
+
 function userUnmuted(video) {
   return video.dataset.unmuted === "1";
 }
@@ -114,6 +121,7 @@ const observer = "IntersectionObserver" in window ? new IntersectionObserver((en
   for (const entry of entries) {
     const video = entry.target;
     if (entry.isIntersecting && entry.intersectionRatio >= 0.5) {
+      if (!autoplays(video)) continue;
       if (!userUnmuted(video)) video.muted = true;
       const playing = video.play();
       if (playing && playing.catch) playing.catch(() => {});
@@ -127,7 +135,7 @@ function keyboard(video, event) {
   if (event.target !== video || event.altKey || event.ctrlKey || event.metaKey) return;
   const key = event.key.toLowerCase();
   if (key === "k" || key === " ") {
-    if (video.paused) video.play(); else video.pause();
+    if (video.paused) video.play().catch(() => {}); else video.pause();
   } else if (key === "m") {
     video.muted = !video.muted;
     video.dataset.unmuted = video.muted ? "" : "1";
@@ -148,7 +156,16 @@ function setup(video) {
   if (video.dataset.ready) return;
   video.dataset.ready = "1";
   const unmute = video.parentElement.querySelector("[data-unmute]");
-  attachSource(video);
+  if (autoplays(video)) {
+    attachSource(video);
+  } else {
+    // The first play: switch from the (not yet loaded) MP4 to HLS, then play that.
+    video.addEventListener("play", async () => {
+      await attachSource(video);
+      const playing = video.play();
+      if (playing && playing.catch) playing.catch(() => {});
+    }, { once: true });
+  }
   trackers.add(new Tracker(video));
   video.addEventListener("keydown", (event) => keyboard(video, event));
   video.addEventListener("volumechange", () => {
