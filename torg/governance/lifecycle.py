@@ -16,11 +16,11 @@ from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from torg.core.events import call_on_commit
-from torg.governance import audit, emails
+from torg.governance import audit
 from torg.governance.models import GroupLifecycle, Role
 from torg.governance.roles import has_role
 from torg.groups.models import Group, Membership
+from torg.notifications import events as notification_events
 
 if TYPE_CHECKING:
     from torg.accounts.models import User
@@ -57,6 +57,7 @@ def group_created(group: Group, actor: User) -> None:
     audit.record(actor, "group.create", target=group, privacy=group.privacy)
     if getattr(settings, "TORG_GROUP_APPROVAL", False) and not has_role(actor, Role.NETWORK_ADMIN):
         GroupLifecycle.objects.update_or_create(group=group, defaults={"approval_pending": True})
+        notification_events.group_requested(group.pk)
 
 
 def pending_groups() -> QuerySet[Group]:
@@ -75,6 +76,7 @@ def do_approve_group(*, actor: User, group: Group) -> None:
     with transaction.atomic():
         GroupLifecycle.objects.filter(group=group).update(approval_pending=False)
         audit.record(actor, "group.approve", target=group)
+        notification_events.group_decided(group.pk, approved=True, actor_id=actor.pk)
 
 
 def do_reject_group(*, actor: User, group: Group) -> None:
@@ -85,6 +87,7 @@ def do_reject_group(*, actor: User, group: Group) -> None:
             approval_pending=False, archived_at=timezone.now(), archived_by=actor
         )
         audit.record(actor, "group.reject", target=group)
+        notification_events.group_decided(group.pk, approved=False, actor_id=actor.pk)
 
 
 def inactive_days() -> int:
@@ -145,23 +148,9 @@ def do_flag_inactive_groups(*, now: datetime | None = None) -> int:
                 row.flagged_at = now
                 row.save(update_fields=["flagged_at"])
                 audit.record(None, "group.flag_inactive", target=group)
-                call_on_commit(_ask_admins, group.pk)
+                notification_events.group_flagged(group.pk)
             flagged += 1
     return flagged
-
-
-def _ask_admins(group_id: int) -> None:
-    group = Group.objects.get(pk=group_id)
-    admins = Membership.objects.filter(
-        group=group, role=Membership.Role.ADMIN, user__is_active=True
-    ).select_related("user")
-    for membership in admins:
-        emails.send(
-            to=membership.user.email,
-            template="group_inactive",
-            context={"recipient": membership.user, "group": group, "days": inactive_days()},
-            language=membership.user.language,
-        )
 
 
 def can_manage_lifecycle(user: User, group: Group) -> bool:

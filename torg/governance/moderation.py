@@ -19,8 +19,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from torg.core.events import call_on_commit
-from torg.governance import audit, emails
+from torg.governance import audit
 from torg.governance.models import KeywordAlert, Report, Role
 from torg.governance.roles import has_role
 from torg.groups.access import as_person
@@ -256,43 +255,22 @@ def do_decide(*, actor: User, report: Report, outcome: str, note: str = "") -> R
             group_id=report.group_id,
             reports=[r.pk for r in decided],
         )
-        for item in decided:
-            if item.reporter_id is not None:
-                call_on_commit(_tell_reporter, item.pk)
-        if status == Report.Status.WARNED and report.author_id is not None:
-            call_on_commit(_warn_author, report.pk)
+        _tell_people(decided, report, status)
     report.refresh_from_db()
     return report
 
 
-def _tell_reporter(report_id: int) -> None:
-    report = Report.objects.select_related("reporter").get(pk=report_id)
-    reporter = report.reporter
-    if reporter is None or not reporter.is_active:
-        return
-    emails.send(
-        to=reporter.email,
-        template="report_outcome",
-        context={
-            "recipient": reporter,
-            "report": report,
-            "outcome": report.get_status_display(),
-        },
-        language=reporter.language,
-    )
+def _tell_people(decided: list[Report], report: Report, status: str) -> None:
+    """After commit: every reporter hears the outcome (a notification, e-mailed as their
+    preferences say); the author hears when their writing was hidden or removed or they were
+    warned. Neither learns who the other is, nor who the moderator was."""
+    from torg.notifications import events as notification_events
 
-
-def _warn_author(report_id: int) -> None:
-    report = Report.objects.select_related("author").get(pk=report_id)
-    author = report.author
-    if author is None or not author.is_active:
-        return
-    emails.send(
-        to=author.email,
-        template="warning",
-        context={"recipient": author, "report": report},
-        language=author.language,
-    )
+    for item in decided:
+        if item.reporter_id is not None:
+            notification_events.report_decided(item.pk)
+    if status != Report.Status.DISMISSED and report.author_id is not None:
+        notification_events.author_moderated(report.pk)
 
 
 # --- keyword alerts --------------------------------------------------------------------------

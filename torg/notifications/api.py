@@ -29,6 +29,7 @@ class NotificationOut(Schema):
     id: int
     kind: str
     text: str
+    detail: str = Field("", description="The moderator's note on a moderation outcome")
     reason: str
     reason_text: str
     url: str
@@ -101,6 +102,7 @@ def _out(n: Notification) -> dict[str, Any]:
         "id": n.pk,
         "kind": n.kind,
         "text": selectors.describe(n),
+        "detail": selectors.detail(n),
         "reason": n.reason,
         "reason_text": str(n.get_reason_display()),
         "url": selectors.target_url(n),

@@ -8,7 +8,8 @@ counted on an unread notification is not counted again.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Count
@@ -18,7 +19,7 @@ from torg.accounts.models import User
 from torg.groups.access import visible_groups
 from torg.groups.models import Group, GroupInvitation, JoinRequest, Membership
 from torg.notifications import emails, rules
-from torg.notifications.models import RECENT_ACTORS, Notification, PostFollow
+from torg.notifications.models import GOVERNANCE_KINDS, RECENT_ACTORS, Notification, PostFollow
 from torg.notifications.rules import Level, levels_for_members, muted_user_ids
 from torg.posts.access import can_see_post
 from torg.posts.models import Comment, Mention, Post, Reaction
@@ -37,6 +38,9 @@ CONTENT_KINDS = {
 }
 # Kinds sent only to current members of the post's group (a removed member hears nothing more).
 MEMBERS_ONLY_KINDS = {Kind.GROUP_POST, Kind.FOLLOWED_COMMENT, Kind.LIVE_REMINDER}
+# Kinds for network admins about any group (secret ones included: they oversee every group on
+# Group health), so the group's visibility to them is not checked.
+OVERSIGHT_KINDS = {Kind.GROUP_REQUEST}
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,8 @@ class Event:
     post: Post | None = None
     comment: Comment | None = None
     group: Group | None = None
+    # Stored on the notification (``Notification.data``); replaced on each new event.
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 def _allowed(event: Event, candidates: Mapping[int, str]) -> dict[int, str]:
@@ -89,7 +95,7 @@ def _allowed(event: Event, candidates: Mapping[int, str]) -> dict[int, str]:
         # Group posts go to members only (who see their group's content); everyone else is
         # checked through the posts access rules.
         wanted = {uid: r for uid, r in wanted.items() if can_see_post(people[uid], event.post)}
-    elif event.post is None and group is not None:
+    elif event.post is None and group is not None and event.kind not in OVERSIGHT_KINDS:
         wanted = {
             uid: r
             for uid, r in wanted.items()
@@ -127,11 +133,12 @@ def deliver(event: Event, candidates: Mapping[int, str]) -> list[int]:
             notification.actor_id = event.actor_id
             notification.comment = event.comment
             notification.reason = recipients[notification.recipient_id]
+            notification.data = event.data
             notification.updated_at = now
             changed.append(notification)
         Notification.objects.bulk_update(
             changed,
-            ["recent_actor_ids", "actor_count", "actor", "comment", "reason", "updated_at"],
+            ["recent_actor_ids", "actor_count", "actor", "comment", "reason", "data", "updated_at"],
         )
         Notification.objects.bulk_create(
             [
@@ -145,6 +152,7 @@ def deliver(event: Event, candidates: Mapping[int, str]) -> list[int]:
                     actor_id=event.actor_id,
                     actor_count=1,
                     recent_actor_ids=[event.actor_id] if event.actor_id is not None else [],
+                    data=event.data,
                     aggregation_key=event.key,
                     created_at=now,
                     updated_at=now,
@@ -168,7 +176,12 @@ def _tell_realtime(user_ids: list[int], event: Event) -> None:
         .values_list("recipient_id", "n")
     )
     target: dict[str, int] = {}
-    if event.post is not None:
+    if event.kind in GOVERNANCE_KINDS:
+        # Governance notifications carry no target: who may hear of them was decided just now
+        # (a network admin is told of a secret group awaiting approval, which the consumer's
+        # group check would refuse); the event says only how many are unread.
+        pass
+    elif event.post is not None:
         target["post"] = event.post.pk
     elif event.group is not None:
         target["group"] = event.group.pk

@@ -55,6 +55,7 @@ from torg.posts.access import can_see_post
 
 if TYPE_CHECKING:
     from torg.accounts.models import User
+    from torg.groups.models import Group
     from torg.posts.models import Comment, Post
 
 logger = logging.getLogger(__name__)
@@ -157,7 +158,7 @@ def _item(notification: Notification) -> dict[str, Any]:
         "text": describe(notification),
         "reason": str(notification.get_reason_display()),
         "group": notification.group.name if notification.group is not None else "",
-        "excerpt": excerpt(notification.post),
+        "excerpt": excerpt(notification.post) or selectors.detail(notification),
         "url": absolute(reverse("notifications:open", args=[notification.pk])),
         "change_url": absolute(selectors.settings_url(notification)),
     }
@@ -206,6 +207,8 @@ def still_relevant(notification: Notification, *, now: datetime) -> bool:
     if post is not None:
         if post.deleted_at is not None or not can_see_post(person, post):
             return False
+    elif notification.kind == Kind.GROUP_REQUEST:
+        return _still_pending_for(person, group)
     elif group is not None and not visible_groups(person).filter(pk=group.pk).exists():
         return False
     if group is not None:
@@ -218,6 +221,8 @@ def still_relevant(notification: Notification, *, now: datetime) -> bool:
             return False
         if notification.kind == Kind.JOIN_REQUEST and role not in MANAGER_ROLES:
             return False
+        if notification.kind == Kind.GROUP_REVIEW and not _still_flagged_for(role, group):
+            return False
         silenced = levels_for_members(group, [person.pk])[person.pk] == Level.OFF
         if notification.kind in CONTENT_KINDS and silenced:
             return False
@@ -229,6 +234,29 @@ def still_relevant(notification: Notification, *, now: datetime) -> bool:
         actor_id=notification.actor_id,
     )
     return not muted
+
+
+def _still_pending_for(person: User, group: Group | None) -> bool:
+    """A new group awaiting approval: still waiting, and the person still a network admin."""
+    from torg.governance.models import GroupLifecycle
+
+    return (
+        group is not None
+        and person.is_staff
+        and GroupLifecycle.objects.filter(group=group, approval_pending=True).exists()
+    )
+
+
+def _still_flagged_for(role: str | None, group: Group) -> bool:
+    """An inactive group: still flagged (not kept or archived), and the person still its admin."""
+    from torg.governance.models import GroupLifecycle
+
+    return (
+        role == Membership.Role.ADMIN
+        and GroupLifecycle.objects.filter(
+            group=group, flagged_at__isnull=False, archived_at__isnull=True
+        ).exists()
+    )
 
 
 # --- instant e-mail -----------------------------------------------------------------------------

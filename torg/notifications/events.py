@@ -1,4 +1,4 @@
-"""Hooks the posts and groups actions call inside their transaction: each registers a
+"""Hooks the posts, groups and governance actions call inside their transaction: each registers a
 notification task for after the commit (nothing happens for a rolled-back write)."""
 
 from __future__ import annotations
@@ -40,3 +40,31 @@ def join_request_approved(join_request: JoinRequest) -> None:
 
 def invitation_created(invitation: GroupInvitation) -> None:
     enqueue_on_commit(tasks.invitation_created, invitation.pk)
+
+
+# --- governance (torg.governance.moderation and .lifecycle) -------------------------------------
+
+
+def report_decided(report_id: int) -> None:
+    """A moderator decided the report: its reporter hears the outcome."""
+    enqueue_on_commit(tasks.report_decided, report_id)
+
+
+def author_moderated(report_id: int) -> None:
+    """The reported writing was hidden or removed, or its author warned: the author hears it."""
+    enqueue_on_commit(tasks.author_moderated, report_id)
+
+
+def group_flagged(group_id: int) -> None:
+    """The group was flagged as inactive: its admins are asked to keep or archive it."""
+    enqueue_on_commit(tasks.group_flagged, group_id)
+
+
+def group_requested(group_id: int) -> None:
+    """A new group waits for approval: the network admins hear of it."""
+    enqueue_on_commit(tasks.group_requested, group_id)
+
+
+def group_decided(group_id: int, *, approved: bool, actor_id: int | None) -> None:
+    """A network admin approved or rejected a new group: its creator hears of it."""
+    enqueue_on_commit(tasks.group_decided, group_id, approved, actor_id)

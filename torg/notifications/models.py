@@ -31,6 +31,12 @@ class Notification(models.Model):
         POLL_CLOSED = "poll_closed", _("Poll closed")
         LIVE_REMINDER = "live_reminder", _("Live broadcast starting")
         CHAT_MESSAGE = "chat_message", _("Direct message")
+        # Governance (torg.governance): moderation outcomes and group life cycle.
+        REPORT_OUTCOME = "report_outcome", _("Outcome of your report")
+        MODERATION_WARNING = "moderation_warning", _("Moderation of something you wrote")
+        GROUP_REVIEW = "group_review", _("Inactive group to keep or archive")
+        GROUP_REQUEST = "group_request", _("New group awaiting approval")
+        GROUP_DECIDED = "group_decided", _("Your new group approved or rejected")
 
     class Reason(models.TextChoices):
         YOUR_POST = "your_post", _("You wrote this post.")
@@ -46,6 +52,11 @@ class Notification(models.Model):
         YOUR_POLL = "your_poll", _("You created this poll.")
         VOTED = "voted", _("You voted in this poll.")
         DIRECT_MESSAGE = "direct_message", _("Someone wrote to you directly.")
+        YOUR_REPORT = "your_report", _("You reported this.")
+        YOUR_WRITING = "your_writing", _("You wrote what a moderator looked at.")
+        GROUP_ADMIN = "group_admin", _("You are an admin of this group.")
+        NETWORK_ADMIN = "network_admin", _("You are a network admin.")
+        YOUR_GROUP = "your_group", _("You created this group.")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -67,6 +78,9 @@ class Notification(models.Model):
     )
     actor_count = models.PositiveIntegerField(default=1)
     recent_actor_ids = models.JSONField(default=list)
+    # What the text needs beyond the targets (governance kinds: the outcome, the moderator's
+    # note, the post to link to). Never the content of something hidden or removed.
+    data = models.JSONField(default=dict, blank=True)
     # kind + target ids: an unread row with the same key is updated in place.
     aggregation_key = models.CharField(max_length=80)
     created_at = models.DateTimeField()
@@ -157,6 +171,17 @@ class Mute(models.Model):
         return f"{self.user_id} mutes {self.target_kind} {self.target_id}"
 
 
+# Kinds sent by governance (moderation, group life cycle): e-mailed at once by default, as they
+# were before they reached the bell.
+GOVERNANCE_KINDS: tuple[str, ...] = (
+    Notification.Kind.REPORT_OUTCOME,
+    Notification.Kind.MODERATION_WARNING,
+    Notification.Kind.GROUP_REVIEW,
+    Notification.Kind.GROUP_REQUEST,
+    Notification.Kind.GROUP_DECIDED,
+)
+
+
 def default_immediate_kinds() -> list[str]:
     """Kinds e-mailed at once unless the person changes it (see docs/notifications.md)."""
     kind = Notification.Kind
@@ -169,6 +194,7 @@ def default_immediate_kinds() -> list[str]:
         kind.ANNOUNCEMENT,
         kind.ANNOUNCEMENT_REMINDER,
         kind.LIVE_REMINDER,
+        *GOVERNANCE_KINDS,
     ]
 
 

@@ -17,7 +17,13 @@ from django.utils.translation import ngettext
 
 from torg.groups.access import as_person, visible_groups
 from torg.groups.models import Group, Membership
-from torg.notifications.models import GroupNotificationLevel, Mute, Notification, PostFollow
+from torg.notifications.models import (
+    GOVERNANCE_KINDS,
+    GroupNotificationLevel,
+    Mute,
+    Notification,
+    PostFollow,
+)
 from torg.notifications.rules import active_mute_filter, default_level
 from torg.posts.access import parse_id, visible_posts
 
@@ -171,13 +177,89 @@ def describe(notification: Notification) -> str:
         if notification.reason == Reason.YOUR_POLL:
             return _("Your poll has closed: see the results") % values
         return _("A poll you voted in has closed: see the results") % values
+    if kind in GOVERNANCE_KINDS:
+        return _describe_governance(notification, values)
     return _("New activity")
+
+
+def _describe_governance(notification: Notification, values: dict[str, Any]) -> str:
+    """Moderation outcomes and group life cycle (see ``torg.notifications.governance``)."""
+    data = notification.data if isinstance(notification.data, dict) else {}
+    kind = notification.kind
+    outcome, target = str(data.get("outcome") or ""), str(data.get("target") or "")
+    if kind == Kind.REPORT_OUTCOME:
+        texts = {
+            ("hidden", "post"): _("Your report was reviewed: the post was hidden"),
+            ("hidden", "comment"): _("Your report was reviewed: the comment was hidden"),
+            ("hidden", "message"): _("Your report was reviewed: the message was hidden"),
+            ("removed", "post"): _("Your report was reviewed: the post was removed"),
+            ("removed", "comment"): _("Your report was reviewed: the comment was removed"),
+            ("removed", "message"): _("Your report was reviewed: the message was removed"),
+        }
+        if (outcome, target) in texts:
+            return texts[(outcome, target)]
+        if outcome == "warned":
+            return _("Your report was reviewed: the author was warned")
+        return _("Your report was reviewed and dismissed: no action was needed")
+    if kind == Kind.MODERATION_WARNING:
+        texts = {
+            ("hidden", "post"): _("A moderator hid your post"),
+            ("hidden", "comment"): _("A moderator hid your comment"),
+            ("hidden", "message"): _("A moderator hid your message"),
+            ("removed", "post"): _("A moderator removed your post"),
+            ("removed", "comment"): _("A moderator removed your comment"),
+            ("removed", "message"): _("A moderator removed your message"),
+            ("warned", "post"): _("A moderator warned you about your post"),
+            ("warned", "comment"): _("A moderator warned you about your comment"),
+            ("warned", "message"): _("A moderator warned you about your message"),
+        }
+        return texts.get((outcome, target), _("A moderator looked at something you wrote"))
+    if kind == Kind.GROUP_REVIEW:
+        days = int(data.get("days") or 0)
+        return ngettext(
+            "%(group)s has had no activity for %(days)d day: keep it or archive it?",
+            "%(group)s has had no activity for %(days)d days: keep it or archive it?",
+            days,
+        ) % {**values, "days": days}
+    if kind == Kind.GROUP_REQUEST:
+        return _("%(actor)s created %(group)s: it awaits your approval") % values
+    if data.get("approved"):
+        return _("Your new group %(group)s was approved") % values
+    return _("Your new group %(group)s was not approved: it is archived") % values
+
+
+def detail(notification: Notification) -> str:
+    """A line shown under the text: the moderator's note on a moderation outcome, else empty."""
+    if notification.kind not in GOVERNANCE_KINDS or not isinstance(notification.data, dict):
+        return ""
+    return str(notification.data.get("note") or "")
+
+
+def _governance_url(notification: Notification) -> str:
+    data = notification.data if isinstance(notification.data, dict) else {}
+    group = notification.group
+    if notification.kind in (Kind.REPORT_OUTCOME, Kind.MODERATION_WARNING):
+        post_id = data.get("post")
+        if isinstance(post_id, int):
+            url = reverse("posts:detail", args=[post_id])
+            comment_id = data.get("comment")
+            return f"{url}#comment-{comment_id}" if isinstance(comment_id, int) else url
+        return reverse("governance:guidelines")
+    if group is None:
+        return reverse("core:home")
+    if notification.kind == Kind.GROUP_REVIEW:
+        return reverse("governance:group_lifecycle", args=[group.slug])
+    if notification.kind == Kind.GROUP_REQUEST:
+        return reverse("governance:groups")
+    return reverse("groups:detail", args=[group.slug])
 
 
 def target_url(notification: Notification) -> str:
     if chat := _CHAT_KEY.match(notification.aggregation_key):
         url = reverse("chat:conversation", args=[int(chat["conversation"])])
         return f"{url}#m{chat['seq']}" if chat["seq"] else url
+    if notification.kind in GOVERNANCE_KINDS:
+        return _governance_url(notification)
     if notification.post_id is not None:
         url = reverse("posts:detail", args=[notification.post_id])
         return f"{url}#comment-{notification.comment_id}" if notification.comment_id else url
@@ -192,6 +274,9 @@ def target_url(notification: Notification) -> str:
 def settings_url(notification: Notification) -> str:
     """Where to change the setting that sent ``notification``."""
     base = reverse("notifications:settings")
+    if notification.kind in GOVERNANCE_KINDS:
+        # Nothing to mute or follow: what can be changed is whether it is e-mailed.
+        return f"{base}#email"
     if notification.reason in (Reason.GROUP_ALL, Reason.GROUP_HIGHLIGHTS, Reason.GROUP_MODERATOR):
         return f"{base}?group={notification.group_id}#group-{notification.group_id}"
     if notification.post_id is not None:
@@ -217,6 +302,7 @@ class Row:
     reason: str
     url: str
     settings_url: str
+    detail: str = ""
 
 
 def grouped_by_day(
@@ -226,7 +312,14 @@ def grouped_by_day(
     today = timezone.localdate(now or timezone.now())
     days: dict[date, list[Row]] = {}
     for n in items:
-        row = Row(n, describe(n), str(n.get_reason_display()), target_url(n), settings_url(n))
+        row = Row(
+            n,
+            describe(n),
+            str(n.get_reason_display()),
+            target_url(n),
+            settings_url(n),
+            detail(n),
+        )
         days.setdefault(timezone.localdate(n.updated_at), []).append(row)
     return [(day_label(day, today), rows) for day, rows in days.items()]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.tasks import task
 
-from torg.notifications import delivery, digest, emails
+from torg.notifications import delivery, digest, emails, governance
 
 
 @task()
@@ -35,6 +35,31 @@ def join_request_approved(join_request_id: int) -> list[int]:
 @task()
 def invitation_created(invitation_id: int) -> list[int]:
     return delivery.notify_invitation(invitation_id)
+
+
+@task()
+def report_decided(report_id: int) -> list[int]:
+    return governance.notify_report_decided(report_id)
+
+
+@task()
+def author_moderated(report_id: int) -> list[int]:
+    return governance.notify_author_moderated(report_id)
+
+
+@task()
+def group_flagged(group_id: int) -> list[int]:
+    return governance.notify_group_review(group_id)
+
+
+@task()
+def group_requested(group_id: int) -> list[int]:
+    return governance.notify_group_request(group_id)
+
+
+@task()
+def group_decided(group_id: int, approved: bool, actor_id: int | None) -> list[int]:
+    return governance.notify_group_decided(group_id, approved, actor_id)
 
 
 @task()

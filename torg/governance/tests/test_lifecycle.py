@@ -12,6 +12,8 @@ from torg.governance import lifecycle, tasks
 from torg.governance.models import AuditEvent, GroupLifecycle
 from torg.groups import actions as group_actions
 from torg.groups.models import Group, Membership
+from torg.notifications.models import Notification
+from torg.notifications.selectors import target_url
 from torg.posts import actions as post_actions
 from torg.posts import comment_actions
 from torg.posts.access import access_post
@@ -53,7 +55,12 @@ def test_inactive_groups_are_flagged_once_and_admins_asked(
         assert tasks.flag_inactive_groups.call() == 1
     assert list(lifecycle.flagged_groups()) == [quiet]
     assert sorted(m.to[0] for m in mail.outbox) == sorted([quiet_admin.email, co_admin.email])
-    assert f"/governance/groups/{quiet.slug}/" in mail.outbox[0].body
+    # The e-mail opens the admin's notification, which leads to the keep-or-archive page.
+    notification = Notification.objects.get(recipient=quiet_admin, kind="group_review")
+    assert f"/notifications/{notification.pk}/" in next(
+        m.body for m in mail.outbox if m.to == [quiet_admin.email]
+    )
+    assert target_url(notification) == f"/governance/groups/{quiet.slug}/"
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.flag_inactive_groups.call() == 0
     assert len(mail.outbox) == 2

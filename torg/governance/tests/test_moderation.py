@@ -120,10 +120,21 @@ def test_hide_makes_the_post_disappear_like_a_deleted_one_and_tells_every_report
         with pytest.raises(PostNotFound):
             access_post(viewer, scene["post"].pk)
     assert Post.objects.get(pk=scene["post"].pk).body == "Buy cheap watches now"
-    assert sorted(m.to[0] for m in mail.outbox) == sorted(
-        [scene["reader"].email, scene["other_reader"].email]
+    # Each reporter hears the outcome and the author that the post was hidden: one e-mail each,
+    # through the notifications (bell first, e-mail as their preferences say).
+    by_person = {m.to[0]: m for m in mail.outbox}
+    assert sorted(by_person) == sorted(
+        [scene["reader"].email, scene["other_reader"].email, scene["author"].email]
     )
-    assert all("Hidden" in m.body and "Spam." in m.body for m in mail.outbox)
+    assert len(mail.outbox) == 3
+    for reporter in (scene["reader"], scene["other_reader"]):
+        message = by_person[reporter.email]
+        assert message.subject == "Your report was reviewed: the post was hidden"
+        assert "Spam." in message.body
+        assert "cheap watches" not in message.body
+    assert by_person[scene["author"].email].subject == "A moderator hid your post"
+    assert scene["moderator"].name not in by_person[scene["author"].email].body
+    assert scene["reader"].name not in by_person[scene["author"].email].body
     event = AuditEvent.objects.get(action="moderation.hide")
     assert event.data == {"reports": [first.pk, second.pk]}
     assert event.group_id == scene["group_a"].pk
