@@ -156,3 +156,21 @@ def test_feed_harness_runs_and_matches_bare_sql(dataset: Path) -> None:
         assert operation in done.stdout
     db = sqlite3.connect(dataset)
     assert one(db, "SELECT count(*) FROM posts_post") == 1000  # benchmark posts removed
+
+
+def test_feed_harness_feed_only_reads(dataset: Path) -> None:
+    before = checksum(dataset)
+    done = run("-m", "bench.feed", "--database-url", f"sqlite:///{dataset}", "--iterations", "3",
+               "--warmup", "1", "--runs", "1", "--only", "feed")  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "same rows as bare SQL: first page True, next page True" in done.stdout
+    assert "feed sources cache: off" in done.stdout  # process-local cache: the cache is off
+    assert "create post" not in done.stdout and "HTTP" not in done.stdout
+    # The same-data baseline makes as many round trips as Django (9, with the videos query).
+    rows = {
+        line[:38].strip(): line.split()[-1]
+        for line in done.stdout.splitlines()
+        if line.startswith("feed ")
+    }
+    assert rows["feed first page, bare SQL, same data"] == rows["feed first page, Django"]
+    assert checksum(dataset) == before

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from torg.feed.models import GroupFeedSetting, HashtagFollow, PersonFollow, PostSeen
+from torg.feed.sources_cache import sources_changed
 from torg.groups.access import GroupNotFound, as_person
 from torg.groups.models import Group, Membership
 from torg.posts.access import visible_posts
@@ -61,6 +62,7 @@ def do_follow_person(*, follower: User, followee: User) -> None:
     PersonFollow.objects.bulk_create(
         [PersonFollow(follower=follower, followee=followee)], ignore_conflicts=True
     )
+    sources_changed([follower.pk])  # bulk_create sends no post_save
 
 
 def do_unfollow_person(*, follower: User, followee: User) -> None:
@@ -81,6 +83,7 @@ def do_follow_hashtag(*, user: User, hashtag: Hashtag) -> None:
     HashtagFollow.objects.bulk_create(
         [HashtagFollow(user=user, hashtag=hashtag)], ignore_conflicts=True
     )
+    sources_changed([user.pk])  # bulk_create sends no post_save
 
 
 def do_unfollow_hashtag(*, user: User, hashtag: Hashtag) -> None:

@@ -38,6 +38,7 @@ from django.utils import timezone
 
 from torg.core.markdown import normalize_hashtag
 from torg.feed.models import GroupFeedSetting, HashtagFollow, PersonFollow, PostSeen
+from torg.feed.sources_cache import cached_sources
 from torg.groups.access import as_person, can_see_content
 from torg.groups.models import Group, Membership
 from torg.posts.access import access_post, role_in, visible_posts
@@ -216,11 +217,16 @@ class FeedSources:
 
 
 def feed_sources(person: User) -> FeedSources:
-    """What shapes ``person``'s home feed, in one UNION query.
+    """What shapes ``person``'s home feed: from the per-person cache, else one UNION query.
 
     Groups: member groups and company-wide groups, unless unfollowed; open groups followed without
     membership. Guests: their member groups only (no company-wide, no followed open groups).
+    See ``torg.feed.sources_cache`` for the cache and its invalidation.
     """
+    return cached_sources(person.pk, person.is_guest, lambda: _read_sources(person))
+
+
+def _read_sources(person: User) -> FeedSources:
     parts: list[QuerySet[Any, Any]] = [
         Membership.objects.filter(user=person)
         .annotate(source_kind=Value(_MEMBER))

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from torg.feed import sources_cache
 from torg.governance import audit
 from torg.governance.lifecycle import check_not_archived, group_created
 from torg.groups.access import GroupNotFound, as_person, visible_groups
@@ -196,6 +197,8 @@ def _add_members_in_bulk(
         ).delete()
         GroupInvitation.objects.filter(group=group, user_id__in=new_ids).delete()
         realtime_events.memberships_changed(new_ids)
+        # bulk_create sends no signals: the home feed's cached sources are told here.
+        sources_cache.sources_changed(new_ids)
     return added
 
 

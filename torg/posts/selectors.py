@@ -28,6 +28,8 @@ from torg.posts.models import (
     Post,
     PostRevision,
 )
+from torg.posts.selectors_cards import latest_comments, reaction_summaries
+from torg.posts.selectors_cards import roles as card_roles
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -58,19 +60,18 @@ class PollCard:
 
 
 def _latest_comments(posts: list[Post], person: User) -> dict[int, list[Comment]]:
-    # The comments helper's selectors, imported here to avoid an import cycle.
-    from torg.posts.comment_actions import latest_comments_for
-    from torg.posts.reaction_actions import attach_comment_reactions
-
-    comments = latest_comments_for(posts, person, n=LATEST_COMMENTS)
-    attach_comment_reactions([c for items in comments.values() for c in items], person)
+    # Fixed SQL (torg.posts.selectors_cards): the same results as the comments helper's
+    # latest_comments_for + attach_comment_reactions, without building querysets per page.
+    comments = latest_comments([p.pk for p in posts], LATEST_COMMENTS)
+    shown = [c for items in comments.values() for c in items]
+    summaries = reaction_summaries("comment", [c.pk for c in shown], person)
+    for comment in shown:
+        comment.reaction_summary = summaries[comment.pk]  # type: ignore[attr-defined]
     return comments
 
 
 def _reaction_summaries(posts: list[Post], person: User) -> dict[int, Any]:
-    from torg.posts.reaction_actions import reaction_summary_for
-
-    return dict(reaction_summary_for(posts, person))
+    return dict(reaction_summaries("post", [p.pk for p in posts], person))
 
 
 def _poll_cards(post_ids: list[int], person: User) -> dict[int, PollCard]:
@@ -134,11 +135,11 @@ def prefetch_for_cards(posts: Iterable[Post], viewer: User | AnonymousUser) -> l
             .select_related("author", "group")
         }
 
-    attachments: dict[int, list[Attachment]] = defaultdict(list)
     # The latest comments first: their attachments (videos selected) come in the posts' query.
     comments = _latest_comments(posts, person)
     shown_comments = [c for items in comments.values() for c in items]
     comment_ids = [c.pk for c in shown_comments if c.deleted_at is None]
+    attachments: dict[int, list[Attachment]] = defaultdict(list)
     comment_attachments: list[Attachment] = []
     for attachment in Attachment.objects.filter(
         Q(post_id__in=[*post_ids, *originals]) | Q(comment_id__in=comment_ids)
@@ -161,14 +162,7 @@ def prefetch_for_cards(posts: Iterable[Post], viewer: User | AnonymousUser) -> l
     previews = previews_for(urls) if urls else {}
     reactions = _reaction_summaries(posts, person)
 
-    group_ids = {p.group_id for p in posts if p.group_id is not None}
-    roles: dict[int, str] = {}
-    if group_ids:
-        roles = dict(
-            Membership.objects.filter(user=person, group_id__in=group_ids).values_list(
-                "group_id", "role"
-            )
-        )
+    roles = card_roles(person, sorted({p.group_id for p in posts if p.group_id is not None}))
 
     for original in originals.values():
         _set_media(original, attachments.get(original.pk, []), previews)
