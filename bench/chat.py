@@ -69,7 +69,7 @@ def start_torg(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     command += ["--no-access-log", "--log-level", "warning", "--backlog", "4096"]
     command += ["--ws-ping-interval", "20", "--ws-ping-timeout", "300"]
     process = subprocess.Popen(command, cwd=ROOT, env=env)
-    _wait_for_port(port, process)
+    _wait_for_port(port, process, timeout=300)  # a loaded machine imports Django slowly
     return process
 
 
@@ -246,6 +246,9 @@ async def torg_delivery(
 
     tally, senders = Tally(acked=set()), {}
     ids: list[int] = data["ids"]
+    # Client ids unique to this run: a message left by an earlier run (one whose clean-up did
+    # not happen) would make a send an idempotent retry (no event) instead of a new message.
+    run = f"{time.time_ns():x}"
     room_of = {uid: room for room, members in data["members"].items() for uid in members}
     measuring = {"on": False}
     stop = asyncio.Event()
@@ -304,7 +307,7 @@ async def torg_delivery(
             next_at = time.monotonic()
             while not stop.is_set():
                 number += 1
-                key = f"{uid}-{number}"
+                key = f"{uid}-{number}-{run}"
                 sent_at = time.time()
                 if measuring["on"]:
                     tally.sent[key] = (room, sent_at)
@@ -443,6 +446,22 @@ def report(label: str, tally: Tally, senders: dict[Any, int], data: dict[str, An
         print(f"  {'':26} {error}")
 
 
+def statements_per_send(data: dict[str, Any]) -> list[str]:
+    """The SQL one plain socket send runs (the server's ``_send``, in this process)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from torg.accounts.models import User
+    from torg.chat import consumers
+
+    room = data["rooms"][0]
+    user = User.objects.get(pk=data["members"][room][0])
+    content = {"conversation": room, "client_id": f"probe-{time.time_ns()}", "body": "probe|x"}
+    with CaptureQueriesContext(connection) as queries:
+        consumers._send(user, content)
+    return [query["sql"] for query in queries.captured_queries]
+
+
 # --- history ------------------------------------------------------------------------------------
 
 
@@ -548,6 +567,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     cookies = sign_in(data["ids"])
     first_new_message = Message.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    statements = statements_per_send(data)
+    print(
+        f"database statements per plain send: {len(statements)} "
+        f"({'; '.join(sql.split(' ', 1)[0] for sql in statements)})"
+    )
     connections.close_all()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TORG_")}
     env.update(
@@ -626,7 +650,12 @@ def main(argv: list[str] | None = None) -> int:
         for process in processes:
             process.terminate()
         for process in processes:
-            process.wait(timeout=20)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        # Servers stopped: no send of this run is still being stored.
         Message.objects.filter(pk__gt=first_new_message).delete()
         Session.objects.filter(session_key__in=[c.split("=", 1)[1] for c in cookies]).delete()
     print(f"uptime after: {uptime()}")

@@ -3,6 +3,8 @@ side effects after commit)."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -295,9 +297,27 @@ def _check_client_id(client_id: Any) -> str:
     return client_id
 
 
+# One line of letters, digits, spaces and signs that start no Markdown, link, mention or
+# hashtag: the renderer would only wrap it in a paragraph (tests compare the two on generated
+# text). "." and ":" only before a space or at the end (no domain, no scheme), and no number
+# followed by "." or ")" at the start (an ordered list).
+_PLAIN_TEXT = re.compile(r"[^\W_](?:[^\W_]|[ ,;?!'\"%$=+|()-]|[.:](?= |$))*(?<! )")
+_LIST_START = re.compile(r"[0-9]+[.)]")
+
+
+def plain_html(body: str) -> str | None:
+    """``render_markdown(body)`` for text Markdown leaves alone, without parsing; else None."""
+    if _PLAIN_TEXT.fullmatch(body) is None or _LIST_START.match(body) is not None:
+        return None
+    return f"<p>{unicodedata.normalize('NFC', body)}</p>\n"
+
+
 def render_body(body: str, conversation: Conversation) -> tuple[str, set[int]]:
     """body_html with mentions linked for members of the conversation, and their ids."""
-    # Parsing is the costly part of a send: only look for mentions where one can be.
+    html = plain_html(body)
+    if html is not None:  # most chat messages: parsing is the costly part of a send
+        return html, set()
+    # Only look for mentions where one can be.
     mentioned = members_among(conversation, extract_mentions(body)) if "@[" in body else set()
     from torg.accounts.models import User
 
@@ -373,6 +393,17 @@ def do_send_message(
         file_ids=file_ids,
     )
     html, mentioned = render_body(clean, conversation)
+    if parent is None and not files:
+        stored = _store(
+            actor=actor, conversation_id=conversation.pk, client_id=clean_id, body=clean, html=html
+        )
+        if stored is None:  # removed (or archived) since the check: as if never a member
+            raise ChatNotFound
+        message, created = stored
+        if created:
+            message.conversation = conversation
+            _after_send(message, mentioned)
+        return message, created
     try:
         with transaction.atomic():
             # The UPDATE takes the conversation's row lock (PostgreSQL) or the write lock
@@ -419,6 +450,203 @@ def do_send_message(
     return message, True
 
 
+def do_send_message_to(
+    *,
+    actor: User,
+    conversation_id: Any,
+    body: Any,
+    client_id: Any,
+    parent_id: Any = None,
+    file_ids: Sequence[Any] = (),
+) -> tuple[Message, bool]:
+    """``do_send_message`` for a conversation given by id (the chat socket's send).
+
+    A plain message (no reply, files or mentions) is checked and stored by one statement: the
+    membership check, the seq, the sender's read mark and the insert (on PostgreSQL one round
+    trip, in autocommit: the statement is its own transaction). Anything else, and every
+    refusal, goes through ``access_conversation`` and ``do_send_message``, so the answers are
+    the same.
+    """
+    from torg.chat.access import access_conversation, parse_id
+
+    person = _require_person(actor)
+    pk = parse_id(conversation_id)
+    plain = parent_id is None and not file_ids
+    if plain and pk is not None and isinstance(body, str) and "@[" not in body:
+        try:
+            clean = _check_body(body, may_be_empty=False)
+            clean_id = _check_client_id(client_id)
+        except ValidationError:
+            clean = clean_id = ""
+        html = plain_html(clean) if clean else None
+        if html is None and clean:
+            html = str(render_markdown(clean))  # no mentions: nothing depends on who reads
+        if html is not None:
+            stored = _store(
+                actor=person, conversation_id=pk, client_id=clean_id, body=clean, html=html
+            )
+            if stored is not None:
+                message, created = stored
+                if created:
+                    _after_send(message, set())
+                return message, created
+    conversation = access_conversation(person, conversation_id)
+    return do_send_message(
+        actor=person,
+        conversation=conversation,
+        body=body,
+        client_id=client_id,
+        parent_id=parent_id,
+        file_ids=file_ids,
+    )
+
+
+def _member_condition(user_id_param: str, c: str = "c") -> str:
+    """SQL: the conversation row ``c`` has ``user_id_param`` as a member and takes messages
+    (``access.member_filter`` and ``check_not_archived``, as one condition)."""
+    from torg.governance.models import GroupLifecycle
+
+    participant = Participant._meta.db_table
+    membership = Membership._meta.db_table
+    lifecycle = GroupLifecycle._meta.db_table
+    return (
+        # Table names and placeholders only: the values are bound parameters.
+        f"(({c}.kind <> 'team' AND EXISTS (SELECT 1 FROM {participant} p "  # noqa: S608
+        f"WHERE p.conversation_id = {c}.id AND p.user_id = {user_id_param})) "
+        f"OR ({c}.kind = 'team' AND EXISTS (SELECT 1 FROM {membership} m "
+        f"WHERE m.group_id = {c}.group_id AND m.user_id = {user_id_param}) "
+        f"AND NOT EXISTS (SELECT 1 FROM {lifecycle} g WHERE g.group_id = {c}.group_id "
+        "AND (g.archived_at IS NOT NULL OR g.approval_pending))))"
+    )
+
+
+def _store(
+    *, actor: User, conversation_id: int, client_id: str, body: str, html: str
+) -> tuple[Message, bool] | None:
+    """Store a plain message if ``actor`` may send to the conversation: (message, created),
+    or None when they may not (nothing written). A retry with a used ``client_id`` returns
+    the first message. Returns after commit."""
+    from django.db import connection
+
+    now = timezone.now()
+    try:
+        if connection.vendor == "postgresql" and connection.get_autocommit():
+            row = _store_in_one_statement(actor.pk, conversation_id, client_id, body, html, now)
+        else:
+            with transaction.atomic():
+                row = _store_in_steps(actor.pk, conversation_id, client_id, body, html, now)
+    except IntegrityError:
+        # A retry (or a concurrent duplicate): (sender, client_id) is taken; nothing was
+        # written (the seq increment rolled back with the insert).
+        earlier = _earlier_by_id(actor, client_id, conversation_id)
+        if earlier is None:
+            raise
+        return earlier, False
+    if row is None:
+        return None
+    message_id, seq, kind, group_id = row
+    conversation = Conversation(pk=conversation_id, kind=kind, group_id=group_id, last_seq=seq)
+    message = Message(
+        pk=message_id,
+        conversation=conversation,
+        seq=seq,
+        sender=actor,
+        client_id=client_id,
+        body=body,
+        body_html=html,
+        created_at=now,
+    )
+    data = serialize.message_data(message, files=[], reactions={}, previews={})
+    # Outside a transaction (PostgreSQL) this publishes now; in one, after its commit.
+    events.send_on_commit(
+        events.conversation_channel(conversation_id),
+        {"conversation": conversation_id, "kind": "message.new", "seq": seq, "message": data},
+    )
+    return message, True
+
+
+_MESSAGE_COLUMNS = (
+    "conversation_id, seq, sender_id, client_id, body, body_html, reply_count, created_at"
+)
+
+
+def _store_in_one_statement(
+    user_id: int, conversation_id: int, client_id: str, body: str, html: str, now: Any
+) -> tuple[int, int, str, int | None] | None:
+    """PostgreSQL: check, number, mark read and insert in one statement (one round trip).
+    The UPDATE holds the conversation's row lock until the statement commits, so seqs are
+    gapless and in commit order."""
+    from django.db import connection
+
+    conversations = Conversation._meta.db_table
+    participants = Participant._meta.db_table
+    messages = Message._meta.db_table
+    sql = (
+        f"WITH c AS (UPDATE {conversations} c SET last_seq = c.last_seq + 1, "  # noqa: S608
+        f"last_message_at = %(now)s WHERE c.id = %(conversation)s "
+        f"AND {_member_condition('%(user)s')} RETURNING c.id, c.last_seq, c.kind, c.group_id), "
+        f"r AS (UPDATE {participants} p SET last_read_seq = c.last_seq FROM c "
+        "WHERE p.conversation_id = c.id AND p.user_id = %(user)s) "
+        f"INSERT INTO {messages} ({_MESSAGE_COLUMNS}) "
+        "SELECT c.id, c.last_seq, %(user)s, %(client_id)s, %(body)s, %(html)s, 0, %(now)s FROM c "
+        "RETURNING id, seq, (SELECT kind FROM c), (SELECT group_id FROM c)"
+    )
+    params = {
+        "now": now,
+        "conversation": conversation_id,
+        "user": user_id,
+        "client_id": client_id,
+        "body": body,
+        "html": html,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return None if row is None else (int(row[0]), int(row[1]), str(row[2]), row[3])
+
+
+def _store_in_steps(
+    user_id: int, conversation_id: int, client_id: str, body: str, html: str, now: Any
+) -> tuple[int, int, str, int | None] | None:
+    """The same in three statements inside the caller's transaction (SQLite: no UPDATE in a
+    WITH; its write lock is held from the first UPDATE to commit)."""
+    from django.db import connection
+
+    conversations = Conversation._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {conversations} SET last_seq = last_seq + 1, "  # noqa: S608
+            f"last_message_at = %s WHERE id = %s AND {_member_condition('%s', conversations)} "
+            "RETURNING last_seq, kind, group_id",
+            [now, conversation_id, user_id, user_id],
+        )
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    seq, kind, group_id = int(found[0]), str(found[1]), found[2]
+    message = Message.objects.create(
+        conversation_id=conversation_id,
+        seq=seq,
+        sender_id=user_id,
+        client_id=client_id,
+        body=body,
+        body_html=html,
+        created_at=now,
+    )
+    Participant.objects.filter(conversation_id=conversation_id, user_id=user_id).update(
+        last_read_seq=seq
+    )
+    return message.pk, seq, kind, group_id
+
+
+def _earlier_by_id(actor: User, client_id: str, conversation_id: int) -> Message | None:
+    # No ORDER BY: the unique (sender, client_id) index answers it alone.
+    earlier = next(iter(Message.objects.filter(sender=actor, client_id=client_id)[:1]), None)
+    if earlier is not None and earlier.conversation_id != conversation_id:
+        raise ValidationError(_("This client id was already used for another message."))
+    return earlier
+
+
 def _next_seq(conversation_id: int) -> int:
     """Take the conversation's next seq. The UPDATE holds the row lock (PostgreSQL) or the
     write lock (SQLite) until commit, so numbers are gapless and follow commit order."""
@@ -438,11 +666,7 @@ def _next_seq(conversation_id: int) -> int:
 
 
 def _earlier(actor: User, client_id: str, conversation: Conversation) -> Message | None:
-    # No ORDER BY: the unique (sender, client_id) index answers it alone.
-    earlier = next(iter(Message.objects.filter(sender=actor, client_id=client_id)[:1]), None)
-    if earlier is not None and earlier.conversation_id != conversation.pk:
-        raise ValidationError(_("This client id was already used for another message."))
-    return earlier
+    return _earlier_by_id(actor, client_id, conversation.pk)
 
 
 def _after_send(message: Message, mentioned: set[int]) -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
@@ -286,7 +287,7 @@ def list_messages(
     before: int | None = None,
     after: int | None = None,
     limit: int = selectors.PAGE_SIZE,
-) -> dict[str, Any]:
+) -> HttpResponse:
     """History by seq: ``before`` pages up the main timeline; ``after`` returns every message
     (thread replies too) after a seq, for catching up."""
     person = _actor(request)
@@ -299,7 +300,11 @@ def list_messages(
     if not (1 <= limit <= selectors.MAX_PAGE_SIZE):
         raise HttpError(400, f"limit is 1 to {selectors.MAX_PAGE_SIZE}.")
     messages, more = selectors.history(conversation, before=before, after=after, limit=limit)
-    return {"messages": messages, "more": more}
+    # Already the documented shape (``messages_data``, as every MessageOut here): written as
+    # it is. Validating 50 messages against the schema again was a fifth of the page's time.
+    return HttpResponse(
+        json.dumps({"messages": messages, "more": more}), content_type="application/json"
+    )
 
 
 @router.post(

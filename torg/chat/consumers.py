@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection
@@ -39,6 +41,9 @@ from torg.groups.access import as_person
 
 MAX_CONVERSATIONS = 1000
 SYNC_LIMIT = 200
+# A message that arrives ahead of a missing one waits this long for it (published by another
+# server process a moment later), then the missing ones are read from the database.
+GAP_WAIT_SECONDS = 0.1
 # The first connection of this process that receives an event waits this long for the others
 # that received it, then one query checks them all.
 BATCH_WAIT_SECONDS = 0.002
@@ -168,6 +173,65 @@ async def _answer(key: int) -> None:
     answer.set_result(members)
 
 
+# Each event's JSON, made once per process (every receiving connection sends the same text).
+_texts: dict[str, str] = {}
+_TEXTS_KEPT = 4096
+
+
+def _event_text(message: dict[str, Any]) -> str:
+    uid: str = message["uid"]
+    text = _texts.get(uid)
+    if text is None:
+        event = {k: v for k, v in message.items() if k not in ("type", "channel", "uid")}
+        text = json.dumps({"type": "event", **event})
+        if len(_texts) >= _TEXTS_KEPT:
+            # Insertion order: drop the oldest half (their receivers have long sent them).
+            for old in list(_texts)[: _TEXTS_KEPT // 2]:
+                del _texts[old]
+        _texts[uid] = text
+    return text
+
+
+def _missing(user: User, conversation_id: int, after: int, upto: int) -> list[tuple[int, str]]:
+    """message.new events for seqs ``after`` < seq < ``upto`` read from the database, for a
+    connection that still belongs to the conversation (else nothing)."""
+    try:
+        conversation = access_conversation(user, conversation_id)
+    except Http404:
+        return []
+    messages, _more = selectors.history(
+        conversation, after=after, limit=min(max(upto - after - 1, 1), SYNC_LIMIT)
+    )
+    return [
+        (
+            message["seq"],
+            json.dumps(
+                {
+                    "type": "event",
+                    "conversation": conversation_id,
+                    "kind": "message.new",
+                    "seq": message["seq"],
+                    "message": message,
+                }
+            ),
+        )
+        for message in messages
+        if message["seq"] < upto
+    ]
+
+
+_warming: list[asyncio.Future[None]] = []
+
+
+def _load_urls() -> None:
+    """Import the URLconf (and with it every API router and schema). The first ``reverse()``
+    of a process does it; in a process that so far served only sockets that is the first
+    message's ack, which then waited ~15 s on a busy machine with every send behind it."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 (the import is the point)
+
+
 def _channels_of(user: User) -> tuple[list[str], dict[int, int]]:
     rows = list(
         my_conversations(user)
@@ -178,11 +242,10 @@ def _channels_of(user: User) -> tuple[list[str], dict[int, int]]:
 
 
 def _send(user: User, content: dict[str, Any]) -> dict[str, Any]:
-    conversation = access_conversation(user, content.get("conversation"))
     files = content.get("files") or []
-    message, created = actions.do_send_message(
+    message, created = actions.do_send_message_to(
         actor=user,
-        conversation=conversation,
+        conversation_id=content.get("conversation"),
         body=content.get("body", ""),
         client_id=content.get("client_id"),
         parent_id=content.get("parent"),
@@ -220,23 +283,50 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     user: User
     joined: set[str]
     sending: set[asyncio.Task[None]]
+    # Per conversation: the seq of the last message.new sent to this client, and those that
+    # arrived ahead of a missing one (seq → JSON), so the client gets them in seq order.
+    last_seq: dict[int, int]
+    held: dict[int, dict[int, str]]
+    filling: dict[int, asyncio.Task[None]]
+    ordering: asyncio.Lock
 
     async def connect(self) -> None:
         self.sending = set()
+        self.last_seq, self.held, self.filling = {}, {}, {}
+        self.ordering = asyncio.Lock()
         person = as_person(self.scope.get("user"))
         if person is None:
             await self.close(code=4401)
             return
         self.user = person
+        if not _warming:  # the process's first connection: load the URLconf meanwhile
+            _warming.append(asyncio.get_running_loop().run_in_executor(None, _load_urls))
         channels, seqs = await database_sync_to_async(_channels_of)(person)
         self.joined = {events.user_channel(person.pk), *channels}
         for channel in self.joined:
             await self.channel_layer.group_add(channel, self.channel_name)
+        self.last_seq.update(seqs)
         await self.accept()
         await database_sync_to_async(presence.report)(person.pk, "online")
         await self.send_json({"type": "welcome", "conversations": seqs})
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' dispatch without its ``aclose_old_connections()`` before every handler.
+
+        That call hops to the process's one database thread for every event delivered to
+        every connection (1,000 a second in the benchmark: all dispatches queue on that
+        thread) and, with CONN_MAX_AGE 0, closes the connection the membership checks keep,
+        so each check would open a new PostgreSQL connection. This consumer's database work
+        runs in its own wrappers, which keep their connections and replace a failed one.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
     async def disconnect(self, code: int) -> None:
+        for task in getattr(self, "filling", {}).values():
+            task.cancel()
         for channel in getattr(self, "joined", set()):
             await self.channel_layer.group_discard(channel, self.channel_name)
 
@@ -253,12 +343,16 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                     self.user, content.get("conversation"), content.get("after")
                 )
                 await self._join(events.conversation_channel(answer["conversation"]))
+                if not answer["more"]:
+                    seqs = [m["seq"] for m in answer["messages"]] or [content["after"]]
+                    self.last_seq.setdefault(answer["conversation"], max(seqs))
                 await self.send_json(answer)
             elif kind == "open":
                 conversation = await database_sync_to_async(access_conversation)(
                     self.user, content.get("conversation")
                 )
                 await self._join(events.conversation_channel(conversation.pk))
+                self.last_seq.setdefault(conversation.pk, conversation.last_seq)
                 await self.send_json({"type": "opened", "conversation": conversation.pk})
             elif kind == "typing":
                 await self._typing(content.get("conversation"))
@@ -325,6 +419,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             if kind == "conversation.removed":
                 await self.channel_layer.group_discard(conversation_channel, self.channel_name)
                 self.joined.discard(conversation_channel)
+                self._forget(conversation_id)
             elif kind == "conversation.added":
                 if not await still_member(message["uid"], conversation_id, self.user.pk):
                     return
@@ -336,11 +431,80 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 # Removed (or left the group): stop listening; this event is not delivered.
                 await self.channel_layer.group_discard(channel, self.channel_name)
                 self.joined.discard(channel)
+                self._forget(conversation_id)
                 return
-        event = {
-            key: value for key, value in message.items() if key not in ("type", "channel", "uid")
-        }
-        await self.send_json({"type": "event", **event})
+            if kind == "message.new":
+                await self._in_order(conversation_id, message["seq"], _event_text(message))
+                return
+        await self.send(text_data=_event_text(message))
+
+    async def _in_order(self, conversation_id: int, seq: int, text: str) -> None:
+        """Send a message.new in seq order: one ahead of a gap waits for the missing ones.
+
+        Seqs follow commit order, but two server processes may publish two messages of one
+        conversation in the other order; the client must never receive them so.
+        """
+        async with self.ordering:
+            last = self.last_seq.get(conversation_id)
+            if last is not None and seq <= last:
+                return  # already sent (read from the database while it was on its way)
+            if last is not None and seq > last + 1:
+                self.held.setdefault(conversation_id, {})[seq] = text
+                if conversation_id not in self.filling:
+                    task = asyncio.create_task(self._fill(conversation_id))
+                    self.filling[conversation_id] = task
+                return
+            self.last_seq[conversation_id] = seq
+            await self.send(text_data=text)
+            await self._release(conversation_id)
+
+    async def _release(self, conversation_id: int) -> None:
+        """Send the held messages that follow on now (the lock is held)."""
+        held = self.held.get(conversation_id)
+        while held:
+            following = self.last_seq[conversation_id] + 1
+            text = held.pop(following, None)
+            if text is None:
+                for seq in [seq for seq in held if seq < following]:
+                    del held[seq]
+                break
+            self.last_seq[conversation_id] = following
+            await self.send(text_data=text)
+        if not held:
+            self.held.pop(conversation_id, None)
+
+    async def _fill(self, conversation_id: int) -> None:
+        """After ``GAP_WAIT_SECONDS``, read what is still missing and send it in order."""
+        await asyncio.sleep(GAP_WAIT_SECONDS)
+        try:
+            await self._fill_now(conversation_id)
+        except (RuntimeError, OSError):  # the client has gone (uvicorn: ClientDisconnected)
+            self._forget(conversation_id)
+        finally:
+            self.filling.pop(conversation_id, None)
+        if self.held.get(conversation_id):  # a gap further on: wait for it in turn
+            self.filling[conversation_id] = asyncio.create_task(self._fill(conversation_id))
+
+    async def _fill_now(self, conversation_id: int) -> None:
+        async with self.ordering:
+            held = self.held.get(conversation_id)
+            if not held:
+                return
+            missing = await database_sync_to_async(_missing)(
+                self.user, conversation_id, self.last_seq[conversation_id], min(held)
+            )
+            if not missing:  # not a member any more
+                self._forget(conversation_id)
+                return
+            for seq, text in missing:
+                if seq > self.last_seq[conversation_id]:
+                    self.last_seq[conversation_id] = seq
+                    await self.send(text_data=text)
+            await self._release(conversation_id)
+
+    def _forget(self, conversation_id: int) -> None:
+        self.held.pop(conversation_id, None)
+        self.last_seq.pop(conversation_id, None)
 
 
 def _echo(content: Any) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.urls import reverse
@@ -74,17 +74,21 @@ def message_data(
     }
 
 
-def messages_data(messages: list[Message]) -> list[dict[str, Any]]:
-    """JSON for ``messages`` (senders selected), files, reactions and previews in 3 queries."""
-    ids = [m.pk for m in messages]
+def messages_data(messages: Sequence[Message]) -> list[dict[str, Any]]:
+    """JSON for ``messages`` (senders selected), files, reactions and previews in at most 3
+    queries. Messages annotated ``has_files`` / ``has_reactions`` (``selectors.history``)
+    are only looked up when they have some, so a page without any takes none of those."""
+    with_files = [m.pk for m in messages if getattr(m, "has_files", True)]
+    with_reactions = [m.pk for m in messages if getattr(m, "has_reactions", True)]
     files: dict[int, list[MessageFile]] = defaultdict(list)
     reactions: dict[int, dict[str, list[int]]] = defaultdict(dict)
-    if ids:
-        for stored in MessageFile.objects.filter(message_id__in=ids).order_by("pk"):
+    if with_files:
+        for stored in MessageFile.objects.filter(message_id__in=with_files).order_by("pk"):
             assert stored.message_id is not None
             files[stored.message_id].append(stored)
+    if with_reactions:
         for message_id, emoji, user_id in (
-            Reaction.objects.filter(message_id__in=ids)
+            Reaction.objects.filter(message_id__in=with_reactions)
             .order_by("pk")
             .values_list("message_id", "emoji", "user_id")
         ):

@@ -226,6 +226,12 @@ def test_history_pages_by_seq_and_catch_up_includes_replies(
 def test_history_query_count_is_fixed(make_user: Callable[..., User]) -> None:
     ann, bo = make_user(), make_user()
     dm = actions.do_start_direct(actor=ann, other_id=bo.pk)
+    for number in range(3):
+        send(bo, dm, f"plain {number}")
+    with CaptureQueriesContext(connection) as plain:
+        page, _more = selectors.history(dm)
+    assert len(plain) == 1  # no files, reactions or links on the page: the messages only
+    assert [m["body"] for m in page] == ["plain 0", "plain 1", "plain 2"]
     message = send(ann, dm, "see https://example.com/page")
     actions.do_toggle_reaction(actor=bo, message=message, emoji="like")
     with CaptureQueriesContext(connection) as first:
@@ -239,8 +245,12 @@ def test_history_query_count_is_fixed(make_user: Callable[..., User]) -> None:
     )
     with CaptureQueriesContext(connection) as second:
         page, _more = selectors.history(dm)
-    assert len(first) == len(second) == 4  # messages, files, reactions, link previews
-    assert len(page) == 22
+    assert len(first) == 3  # messages, reactions, link previews (no message has files)
+    assert len(second) == 4  # messages, files, reactions, link previews
+    assert len(page) == 25
+    assert page[-1]["files"][0]["name"] == "a.txt"
+    assert page[1]["reactions"] == []  # "plain 1"
+    assert page[3]["reactions"][0]["users"] == [bo.pk]
 
 
 def test_edit_delete_and_reactions(make_user: Callable[..., User]) -> None:
