@@ -108,6 +108,8 @@ class Message(models.Model):
         ]
         indexes = [
             models.Index(fields=["parent", "seq"], name="chat_message_thread"),
+            # The insights rollup reads one day's messages (torg.insights.rollup).
+            models.Index(fields=["created_at"], name="chat_message_created"),
         ]
 
     def __str__(self) -> str:

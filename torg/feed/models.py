@@ -68,6 +68,8 @@ class PostSeen(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["post", "user"], name="seen_once")]
+        # The insights rollup reads one day's seen-by rows (torg.insights.rollup).
+        indexes = [models.Index(fields=["seen_at"], name="feed_postseen_seen_at")]
 
     def __str__(self) -> str:
         return f"{self.user_id} saw {self.post_id}"

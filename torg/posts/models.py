@@ -93,7 +93,11 @@ class Comment(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["post", "parent", "created_at", "id"])]
+        indexes = [
+            models.Index(fields=["post", "parent", "created_at", "id"]),
+            # The insights rollup reads one day's comments (torg.insights.rollup).
+            models.Index(fields=["created_at"], name="posts_comment_created"),
+        ]
 
     def __str__(self) -> str:
         return f"comment {self.pk} on post {self.post_id}"
@@ -229,7 +233,12 @@ class Reaction(models.Model):
                 name="reaction_has_target",
             ),
         ]
-        indexes = [models.Index(fields=["post", "kind"]), models.Index(fields=["comment", "kind"])]
+        indexes = [
+            models.Index(fields=["post", "kind"]),
+            models.Index(fields=["comment", "kind"]),
+            # The insights rollup reads one day's reactions (torg.insights.rollup).
+            models.Index(fields=["created_at"], name="posts_reaction_created"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} by {self.user_id}"
