@@ -150,7 +150,8 @@ def asgi_server(transactional_db: Any) -> Iterator[Callable[..., int]]:
             stderr=subprocess.DEVNULL,
         )
         servers.append(server)
-        deadline = time.monotonic() + 30
+        # Generous: on a loaded 2-CPU machine importing Django and the apps took over 30 s.
+        deadline = time.monotonic() + 90
         while True:
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
