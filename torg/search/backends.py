@@ -46,7 +46,8 @@ class MatchSql:
     where_params: list[Any]
     score: str
     score_params: list[Any]
-    # The order of the candidates that relevance ranking looks at (newest first).
+    # The order of the candidates that relevance ranking looks at (newest first); empty: any
+    # order (the first matches found, so the scan stops as soon as the window is full).
     window_order: str
 
 
@@ -209,8 +210,8 @@ class PostgresBackend(Backend):
         # the planner folds it to a constant and estimates how many documents match.
         where = f"search_searchdocument.vector @@ ({expression})"
         if names_only and kind in NAME_KINDS:
-            # The expression of the small partial index of names (migration 0002; the kind
-            # condition implies its predicate): prefixes are looked up among names, not in
+            # The expression of the kind's small partial index of names (migration 0003; the
+            # kind condition implies its predicate): prefixes are looked up among names, not in
             # every post and comment.
             where = f"(search_searchdocument.vector || ''::tsvector) @@ ({expression})"
         return MatchSql(
@@ -220,7 +221,12 @@ class PostgresBackend(Backend):
             where_params=params,
             score=f"ts_rank(search_searchdocument.vector, ({expression}), 1)",
             score_params=list(params),
-            window_order="search_searchdocument.created_at DESC",
+            # Names (suggestions while typing): no newest-first sort. A two-letter prefix
+            # matches thousands of the 100,000 names; sorting them means fetching, rechecking
+            # and access-testing every one, where the first matches fill the window at once.
+            window_order=(
+                "" if names_only and kind in NAME_KINDS else "search_searchdocument.created_at DESC"
+            ),
         )
 
 

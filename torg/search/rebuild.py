@@ -20,7 +20,7 @@ from torg.accounts.models import User
 from torg.groups.models import Group
 from torg.posts.models import Attachment, Comment, Hashtag, Post
 from torg.search import indexing
-from torg.search.backends import DocumentData, postgres_vector_sql
+from torg.search.backends import NAME_KINDS, DocumentData, postgres_vector_sql
 from torg.search.extract import TEXT_SUFFIXES
 from torg.search.models import SearchDocument
 
@@ -104,7 +104,8 @@ def _rebuild_postgres(report: Report) -> dict[str, int]:
         )
         cursor.execute("TRUNCATE search_searchdocument")
         cursor.execute("DROP INDEX IF EXISTS search_doc_vector")
-        cursor.execute("DROP INDEX IF EXISTS search_doc_names")
+        for kind in NAME_KINDS:
+            cursor.execute(f"DROP INDEX IF EXISTS search_doc_names_{kind}")
         cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
         for kind, sql in _postgres_statements():
             started = time.monotonic()
@@ -113,11 +114,12 @@ def _rebuild_postgres(report: Report) -> dict[str, int]:
             report(f"{kind}: {cursor.rowcount} documents in {time.monotonic() - started:.1f} s")
         started = time.monotonic()
         cursor.execute("CREATE INDEX search_doc_vector ON search_searchdocument USING gin (vector)")
-        cursor.execute(
-            "CREATE INDEX search_doc_names ON search_searchdocument "
-            "USING gin ((vector || ''::tsvector)) "
-            "WHERE kind IN ('person', 'group', 'topic')"
-        )
+        # One small index of names per suggested kind (migration 0003).
+        for kind in sorted(NAME_KINDS):
+            cursor.execute(
+                f"CREATE INDEX search_doc_names_{kind} ON search_searchdocument "
+                f"USING gin ((vector || ''::tsvector)) WHERE kind = '{kind}'"
+            )
         report(f"full-text index built in {time.monotonic() - started:.1f} s")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE search_searchdocument")

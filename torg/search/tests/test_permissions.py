@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from torg.accounts.models import User
 from torg.groups import actions as group_actions
 from torg.posts import actions as post_actions
 from torg.posts.comment_actions import do_create_comment
@@ -164,3 +165,46 @@ def test_page_and_api_show_outsiders_nothing_hidden(hidden: dict[str, Any]) -> N
     unknown = client.get("/api/v1/search", {"q": "kodeord", "group": "no-such-group"})
     assert secret.status_code == unknown.status_code == 400
     assert secret.json() == unknown.json()
+
+
+def test_kept_permission_sql_follows_membership_at_once(
+    hidden: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The compiled permission SQL is kept per person; access is still decided by the database
+    when the query runs, so joining and leaving a secret group change suggestions at once."""
+    outsider, owner = hidden["outsider"], hidden["owner"]
+    secret = hidden["g"]["secret"]
+    built: list[str] = []
+    real = selectors.permission
+
+    def counted(person: Any, kind: str, filters: Any) -> Any:
+        built.append(kind)
+        return real(person, kind, filters)
+
+    monkeypatch.setattr(selectors, "permission", counted)
+    selectors._compiled.clear()
+    assert results.suggest(outsider, "hemme") == []
+    group_actions.do_add_member(group=secret, user=outsider)
+    assert [h.id for h in results.suggest(outsider, "hemme")] == [secret.pk]
+    group_actions.do_remove_member(actor=owner, group=secret, user=outsider)
+    assert results.suggest(outsider, "hemme") == []
+    assert sorted(built) == sorted(selectors.SUGGEST_KINDS)  # built once, then kept
+
+
+def test_permission_sql_that_reads_the_database_is_not_kept(
+    hidden: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outsider = hidden["outsider"]
+    real = selectors.permission
+    built: list[str] = []
+
+    def reading(person: Any, kind: str, filters: Any) -> Any:
+        built.append(kind)
+        list(User.objects.filter(pk=person.pk).values_list("pk", flat=True))
+        return real(person, kind, filters)
+
+    monkeypatch.setattr(selectors, "permission", reading)
+    selectors._compiled.clear()
+    results.suggest(outsider, "hemme")
+    results.suggest(outsider, "hemme")
+    assert sorted(built) == sorted([*selectors.SUGGEST_KINDS, *selectors.SUGGEST_KINDS])
