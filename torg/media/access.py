@@ -1,7 +1,8 @@
 """Looking up videos and uploads for a person. Hidden and nonexistent answer alike (404).
 
 A video is visible exactly when its attachment is (``torg.posts.access.access_attachment``):
-the post is visible, or it is the uploader's own unattached upload. This is decided afresh on
+the post is visible (for a comment's video: the comment is not deleted and its post is visible),
+or it is the uploader's own unattached upload. This is decided afresh on
 every request, including every HLS segment and every range request of the MP4.
 """
 
@@ -14,7 +15,7 @@ from django.http import Http404
 from torg.groups.access import as_person
 from torg.groups.models import Membership
 from torg.media.models import ChunkedUpload, Video
-from torg.posts.access import AttachmentNotFound, access_attachment, role_in
+from torg.posts.access import AttachmentNotFound, access_attachment, can_moderate_post, role_in
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -41,7 +42,13 @@ def access_video(viewer: User | AnonymousUser, token: Any) -> Video:
     if not _valid_token(token) or as_person(viewer) is None:
         raise VideoNotFound
     video = (
-        Video.objects.select_related("attachment", "attachment__post", "attachment__post__group")
+        Video.objects.select_related(
+            "attachment",
+            "attachment__post",
+            "attachment__post__group",
+            "attachment__comment",
+            "attachment__comment__post",
+        )
         .filter(token=token)
         .first()
     )
@@ -55,14 +62,21 @@ def access_video(viewer: User | AnonymousUser, token: Any) -> Video:
 
 
 def can_manage_video(viewer: User | AnonymousUser, video: Video) -> bool:
-    """Captions and statistics: the uploader, the post's author, its group's admins and
-    network admins."""
+    """Captions and statistics. On a post: the uploader, the post's author, its group's admins
+    and network admins. On a comment: whoever may delete the comment
+    (``torg.posts.comment_actions.can_delete_comment``): its author (the uploader), the post's
+    group admins and moderators, network admins."""
     person = as_person(viewer)
     if person is None:
         return False
     attachment = video.attachment
     if attachment.uploader_id == person.pk or person.is_network_admin:
         return True
+    comment = attachment.comment
+    if comment is not None:
+        if comment.deleted_at is not None:
+            return False
+        return comment.author_id == person.pk or can_moderate_post(person, comment.post)
     post = attachment.post
     if post is None:
         return False

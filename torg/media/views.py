@@ -67,12 +67,15 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
 def stats(request: HttpRequest, token: str) -> HttpResponse:
     video = access_managed_video(request.user, token)
     numbers = selectors.video_stats(video)
+    attachment = video.attachment
+    # A comment's video: "Back to the post" leads to the comment's post.
+    post = attachment.post or (attachment.comment.post if attachment.comment else None)
     return render(
         request,
         "media/stats.html",
         {
             "video": video,
-            "post": video.attachment.post,
+            "post": post,
             "stats": numbers,
             "chart": numbers.chart(),
             "captions": list(VideoCaption.objects.filter(video=video)),

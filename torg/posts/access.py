@@ -16,7 +16,7 @@ from django.http import Http404
 
 from torg.groups.access import as_person, content_visible_groups
 from torg.groups.models import Group, Membership
-from torg.posts.models import Attachment, Post
+from torg.posts.models import Attachment, Comment, Post
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -112,7 +112,8 @@ def access_deleted_post(viewer: User | AnonymousUser, post_id: Any) -> Post:
 
 
 def access_attachment(viewer: User | AnonymousUser, attachment_id: Any) -> Attachment:
-    """An attachment of a post ``viewer`` may read, or the uploader's own unattached upload.
+    """An attachment of a post ``viewer`` may read, of a comment that is not deleted on such a
+    post, or the uploader's own unattached upload.
 
     Access is decided afresh on every call (downloads call it on every request), so a person
     removed from a secret group loses its files at once.
@@ -129,8 +130,14 @@ def access_attachment(viewer: User | AnonymousUser, attachment_id: Any) -> Attac
             raise AttachmentNotFound
         return attachment
     if attachment.comment_id is not None:
-        comment_post = attachment.comment.post_id if attachment.comment else None
-        if comment_post is None or not visible_posts(person).filter(pk=comment_post).exists():
+        # A deleted comment takes its files with it, for everyone (its author and admins too),
+        # as a deleted post does: nothing of it may be fetched by a URL kept from before.
+        live_comment = Comment.objects.filter(
+            pk=attachment.comment_id,
+            deleted_at__isnull=True,
+            post__in=visible_posts(person).values("pk"),
+        )
+        if not live_comment.exists():
             raise AttachmentNotFound
         return attachment
     if attachment.uploader_id != person.pk:

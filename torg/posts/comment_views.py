@@ -18,9 +18,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from torg.posts import comment_actions, reaction_actions
-from torg.posts.access import access_post, can_moderate_post
+from torg.posts.access import access_post, can_moderate_post, parse_id
+from torg.posts.attachments import do_update_alt_text
 from torg.posts.comment_actions import CommentNotFound, access_comment
-from torg.posts.models import Comment, Post, Reaction
+from torg.posts.models import Attachment, Comment, Post, Reaction
 
 if TYPE_CHECKING:
     from torg.accounts.models import User
@@ -72,16 +73,24 @@ def _thread_page(
     """The full thread page (the no-JavaScript fallback for every partial)."""
     if "thread" not in context:
         context["thread"] = comment_actions.comments_page(request.user, post)
-        _with_reactions(request, context["thread"].comments)
+        _with_reactions(request, context["thread"].comments, context["can_moderate"])
     context["post_summary"] = reaction_actions.reaction_summary_for([post], request.user)[post.pk]
     return render(request, "posts/comment_thread.html", context, status=status)
 
 
-def _with_reactions(request: HttpRequest, comments: list[Comment]) -> list[Comment]:
-    """Reactions and media (images, files, video players) of these comments and their replies."""
+def _with_reactions(
+    request: HttpRequest, comments: list[Comment], can_moderate: bool = False
+) -> list[Comment]:
+    """Reactions and media (images, files, video players) of these comments and their replies.
+
+    ``can_moderate`` (the viewer may delete any comment of the post): they manage every
+    comment's video too (torg.media.access.can_manage_video), so they get its links."""
     tree = comment_actions.comment_tree(comments)
     reaction_actions.attach_comment_reactions(tree, request.user)
     comment_actions.attach_comment_media(tree, request.user)
+    if can_moderate:
+        for comment in tree:
+            comment.card_can_manage_videos = True  # type: ignore[attr-defined]
     return comments
 
 
@@ -95,17 +104,39 @@ def comments(request: HttpRequest, post_id: int) -> HttpResponse:
     if request.method == "POST":
         return _create(request, post)
     page = comment_actions.comments_page(request.user, post, before=request.GET.get("before"))
-    _with_reactions(request, page.comments)
     context = _context(request, post, thread=page)
+    _with_reactions(request, page.comments, context["can_moderate"])
     if _is_htmx(request):
         return render(request, "posts/_comments.html#earlier", context)
     return _thread_page(request, post, context)
+
+
+def _own_uploads(person: User, attachment_ids: list[str]) -> list[Attachment]:
+    """``person``'s uploads among ``attachment_ids`` that no post or comment took yet, in the
+    order given (what a comment box may carry, and put back after a refused submit)."""
+    ids = [pk for pk in (parse_id(raw) for raw in attachment_ids) if pk is not None]
+    if not ids:
+        return []
+    found = Attachment.objects.filter(
+        pk__in=ids, uploader=person, post__isnull=True, comment__isnull=True
+    ).in_bulk()
+    return [found[pk] for pk in dict.fromkeys(ids) if pk in found]
+
+
+def _save_alt_texts(request: HttpRequest, uploads: list[Attachment]) -> None:
+    """The descriptions typed next to pictures in the comment box (``alt_<id>``)."""
+    for attachment in uploads:
+        alt_text = request.POST.get(f"alt_{attachment.pk}")
+        if alt_text is not None and attachment.kind == Attachment.Kind.IMAGE:
+            do_update_alt_text(actor=_person(request), attachment=attachment, alt_text=alt_text)
 
 
 def _create(request: HttpRequest, post: Post) -> HttpResponse:
     body = request.POST.get("body", "")
     parent_id = request.POST.get("parent") or None
     attachment_ids = request.POST.getlist("attachments")
+    uploads = _own_uploads(_person(request), attachment_ids)
+    _save_alt_texts(request, uploads)
     try:
         comment = comment_actions.do_create_comment(
             actor=_person(request),
@@ -116,7 +147,12 @@ def _create(request: HttpRequest, post: Post) -> HttpResponse:
         )
     except ValidationError as error:
         context = _context(
-            request, post, body=body, errors=_field_errors(error), parent_id=parent_id
+            request,
+            post,
+            body=body,
+            errors=_field_errors(error),
+            parent_id=parent_id,
+            kept_attachments=uploads,
         )
         if _is_htmx(request):
             return render(request, "posts/_comments.html#comment_form", context)
@@ -137,8 +173,8 @@ def replies(request: HttpRequest, comment_id: int) -> HttpResponse:
     if comment.parent_id is not None:
         raise CommentNotFound
     found = comment_actions.replies_of(request.user, comment)
-    _with_reactions(request, found)
     context = _context(request, comment.post, replies=found)
+    _with_reactions(request, found, context["can_moderate"])
     if _is_htmx(request):
         return render(request, "posts/_comments.html#replies", context)
     return redirect(_thread_url(comment.post) + f"#comment-{comment.pk}")
@@ -159,9 +195,9 @@ def reply_form(request: HttpRequest, comment_id: int) -> HttpResponse:
 @login_required
 def comment_detail(request: HttpRequest, comment_id: int) -> HttpResponse:
     comment = access_comment(request.user, comment_id)
-    _with_reactions(request, [comment])
     if _is_htmx(request):
         context = _context(request, comment.post, comment=comment)
+        _with_reactions(request, [comment], context["can_moderate"])
         return render(request, "posts/_comment.html", context)
     return redirect(_thread_url(comment.post) + f"#comment-{comment.pk}")
 
@@ -186,7 +222,7 @@ def edit(request: HttpRequest, comment_id: int) -> HttpResponse:
             context["editing"] = True
             return _thread_page(request, comment.post, context, status=400)
         if _is_htmx(request):
-            _with_reactions(request, [comment])
+            _with_reactions(request, [comment], context["can_moderate"])
             context["comment"] = comment
             return render(request, "posts/_comment.html", context)
         return _back(request, _thread_url(comment.post) + f"#comment-{comment.pk}")
@@ -208,8 +244,9 @@ def delete(request: HttpRequest, comment_id: int) -> HttpResponse:
             deleted.visible_replies = comment_actions.replies_of(  # type: ignore[attr-defined]
                 request.user, deleted
             )
-            _with_reactions(request, [deleted])
-            return render(request, "posts/_comment.html", _context(request, post, comment=deleted))
+            context = _context(request, post, comment=deleted)
+            _with_reactions(request, [deleted], context["can_moderate"])
+            return render(request, "posts/_comment.html", context)
         return HttpResponse("")
     return _back(request, _thread_url(post))
 

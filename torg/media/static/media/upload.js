@@ -1,6 +1,20 @@
-// Resumable video uploads for the composer (protocol in torg/media/api.py): start, send chunks
-// with their offset, ask the server where to continue after an interruption, complete. The
-// finished upload becomes an "attachment" of the post, like any other file.
+// Resumable video uploads (protocol in torg/media/api.py): start, send chunks with their offset,
+// ask the server where to continue after an interruption, complete. The finished upload becomes
+// an attachment of the post or comment, like any other file.
+//
+// One root element ([data-video-upload] in the post composer, [data-attach-upload] in the comment
+// box) inside a form; its data attributes say where things go:
+//   data-api          the resumable upload API (required)
+//   data-list         selector (inside the form) of the list the uploads are shown in
+//                     (default ".composer-attachments")
+//   data-field        the name of the hidden input carrying each attachment's id (default
+//                     "attachment"; the comment form takes "attachments")
+//   data-upload-url   when set, files that are not videos go in one request to this URL
+//                     (torg.posts.views.upload) with a progress bar and an alt text field for
+//                     pictures; without it every file takes the resumable path
+//   data-text-*       the words shown (translated by the template)
+// The file input is input[data-video-input] or input[data-attach-input]; a [data-attach-button]
+// (hidden until this script runs: without JavaScript there is nothing to upload with) opens it.
 
 const MAX_WAIT_MS = 30000;
 
@@ -31,10 +45,28 @@ async function api(root, form, method, path, body, headers = {}) {
 
 function errorText(data, fallback) {
   if (typeof data.detail === "string") return data.detail;
+  if (typeof data.error === "string") return data.error;
   return fallback;
 }
 
-class Upload {
+const VIDEO_NAME = /\.(mp4|m4v|mov|webm|mkv)$/i;
+
+function isVideo(file) {
+  return (file.type || "").startsWith("video/") || VIDEO_NAME.test(file.name);
+}
+
+function listOf(root, form) {
+  return form.querySelector(root.dataset.list || ".composer-attachments");
+}
+
+function fieldOf(root) {
+  return root.dataset.field || "attachment";
+}
+
+let uid = 0;
+
+// One row of the attachment list: the file's name, a progress bar and a live status line.
+class Item {
   constructor(root, form, file) {
     this.root = root;
     this.form = form;
@@ -42,6 +74,7 @@ class Upload {
     this.li = document.createElement("li");
     this.li.className = "video-upload-item";
     const name = document.createElement("span");
+    name.className = "upload-name";
     name.textContent = file.name;
     this.progress = document.createElement("progress");
     this.progress.max = 100;
@@ -52,7 +85,7 @@ class Upload {
     this.status.setAttribute("aria-live", "polite");
     this.status.textContent = root.dataset.textUploading;
     this.li.append(name, this.progress, this.status);
-    form.querySelector(".composer-attachments").append(this.li);
+    listOf(root, form).append(this.li);
   }
 
   setBusy(busy) {
@@ -63,6 +96,105 @@ class Upload {
     submit.disabled = count > 0;
   }
 
+  fail(message, retry) {
+    this.progress.remove();
+    this.status.textContent = "";
+    const error = document.createElement("span");
+    error.className = "error";
+    error.setAttribute("role", "alert");
+    error.textContent = message;
+    this.li.append(error);
+    if (retry) {
+      const again = document.createElement("button");
+      again.type = "button";
+      again.className = "button button-secondary button-small";
+      again.textContent = this.root.dataset.textResume;
+      again.addEventListener("click", () => {
+        this.li.remove();
+        retry();
+      });
+      this.li.append(again);
+    }
+    this.li.append(this.removeButton());
+  }
+
+  carry(id) {
+    const hidden = document.createElement("input");
+    hidden.type = "hidden";
+    hidden.name = fieldOf(this.root);
+    hidden.value = id;
+    this.li.prepend(hidden);
+    this.li.dataset.uploaded = "1";
+  }
+
+  removeButton() {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "button button-secondary button-small";
+    button.textContent = "✕";
+    button.setAttribute("aria-label", `${this.root.dataset.textRemove || "Remove"} ${this.file.name}`);
+    button.addEventListener("click", () => this.li.remove());
+    return button;
+  }
+}
+
+// A picture or other file in one request, as the post composer sends them.
+class SimpleUpload extends Item {
+  run() {
+    this.setBusy(true);
+    const body = new FormData();
+    body.append("file", this.file);
+    const request = new XMLHttpRequest();
+    request.open("POST", this.root.dataset.uploadUrl);
+    request.setRequestHeader("X-CSRFToken", csrfToken(this.form));
+    request.upload.addEventListener("progress", (event) => {
+      if (event.lengthComputable) this.progress.value = Math.round((100 * event.loaded) / event.total);
+    });
+    request.addEventListener("load", () => {
+      this.setBusy(false);
+      let data = {};
+      try { data = JSON.parse(request.responseText); } catch { /* not JSON */ }
+      if (request.status !== 201) {
+        this.fail(errorText(data, this.root.dataset.textFailed), null);
+        return;
+      }
+      this.finished(data);
+    });
+    request.addEventListener("error", () => {
+      this.setBusy(false);
+      this.fail(this.root.dataset.textFailed, () => new SimpleUpload(this.root, this.form, this.file).run());
+    });
+    request.send(body);
+  }
+
+  finished(data) {
+    this.progress.remove();
+    this.status.textContent = "";
+    this.carry(data.id);
+    if (data.kind === "image" && data.thumbnail_url) {
+      const img = document.createElement("img");
+      img.src = data.thumbnail_url;
+      img.alt = "";
+      img.className = "upload-thumb";
+      this.li.prepend(img);
+      const id = `attach-alt-${data.id}-${++uid}`;
+      const label = document.createElement("label");
+      label.htmlFor = id;
+      label.className = "visually-hidden";
+      label.textContent = this.root.dataset.textAlt || "Describe the picture";
+      const alt = document.createElement("input");
+      alt.id = id;
+      alt.name = `alt_${data.id}`;
+      alt.maxLength = 500;
+      alt.placeholder = label.textContent;
+      alt.className = "upload-alt";
+      this.li.append(label, alt);
+    }
+    this.li.append(this.removeButton());
+  }
+}
+
+class Upload extends Item {
   async run() {
     this.setBusy(true);
     try {
@@ -124,47 +256,14 @@ class Upload {
   }
 
   fail(message, canResume) {
-    this.progress.remove();
-    this.status.textContent = "";
-    const error = document.createElement("span");
-    error.className = "error";
-    error.setAttribute("role", "alert");
-    error.textContent = message;
-    this.li.append(error);
-    if (canResume) {
-      const again = document.createElement("button");
-      again.type = "button";
-      again.className = "button button-secondary button-small";
-      again.textContent = this.root.dataset.textResume;
-      again.addEventListener("click", () => {
-        this.li.remove();
-        new Upload(this.root, this.form, this.file).run();
-      });
-      this.li.append(again);
-    }
-    this.li.append(this.removeButton());
+    super.fail(message, canResume ? () => new Upload(this.root, this.form, this.file).run() : null);
   }
 
   finished(data) {
     this.progress.remove();
-    const hidden = document.createElement("input");
-    hidden.type = "hidden";
-    hidden.name = "attachment";
-    hidden.value = data.attachment.id;
-    this.li.prepend(hidden);
+    this.carry(data.attachment.id);
     this.status.textContent = data.video ? this.root.dataset.textDone : "";
-    this.li.dataset.uploaded = "1";
     this.li.append(this.removeButton());
-  }
-
-  removeButton() {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "button button-secondary button-small";
-    button.textContent = "✕";
-    button.setAttribute("aria-label", this.root.dataset.textRemove || "Remove");
-    button.addEventListener("click", () => this.li.remove());
-    return button;
   }
 }
 
@@ -172,17 +271,43 @@ function setup(root) {
   if (root.dataset.ready) return;
   root.dataset.ready = "1";
   const form = root.closest("form");
-  const input = root.querySelector("input[data-video-input]");
+  const input = root.querySelector("input[data-video-input], input[data-attach-input]");
   if (!form || !input) return;
+  const opener = root.querySelector("[data-attach-button]");
+  if (opener) {
+    opener.hidden = false;
+    opener.addEventListener("click", () => input.click());
+  }
   input.addEventListener("change", () => {
-    for (const file of input.files) new Upload(root, form, file).run();
+    for (const file of input.files) {
+      if (root.dataset.uploadUrl && !isVideo(file)) new SimpleUpload(root, form, file).run();
+      else new Upload(root, form, file).run();
+    }
     input.value = "";
   });
 }
 
 function setupAll() {
-  document.querySelectorAll("[data-video-upload]").forEach(setup);
+  document.querySelectorAll("[data-video-upload], [data-attach-upload]").forEach(setup);
 }
+
+// Attachments the server put back into a form after a refused submit have their own ✕.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest ? event.target.closest("[data-remove-attachment]") : null;
+  if (button) button.closest("li").remove();
+});
+
+// A request that failed (server error, no connection) leaves the form as it was, text and
+// attachments included; say so next to the form.
+function sendFailed(event, key) {
+  const form = event.target.closest ? event.target.closest("form") : null;
+  const root = form && form.querySelector("[data-attach-upload]");
+  const box = form && form.querySelector("[data-attach-error]");
+  if (!root || !box) return;
+  box.textContent = root.dataset[key] || root.dataset.textFailed;
+}
+document.addEventListener("htmx:responseError", (event) => sendFailed(event, "textSendFailed"));
+document.addEventListener("htmx:sendError", (event) => sendFailed(event, "textOffline"));
 
 setupAll();
 document.addEventListener("htmx:load", setupAll);
