@@ -21,9 +21,19 @@ def _media_root(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    from django.core.cache import cache
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
 
-    cache.clear()
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        # clear() is FLUSHDB: it would empty the other test workers' keys mid-test (they share
+        # the Redis database). Remove only this process's keys (TORG_CACHE_PREFIX has its pid).
+        client = backend._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=f"{backend.key_prefix}:*"))
+        if keys:
+            client.delete(*keys)
+    else:
+        backend.clear()
     yield
 
 

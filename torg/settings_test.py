@@ -5,7 +5,10 @@ import os
 os.environ.setdefault("TORG_SECRET_KEY", "test-secret-key-not-for-production-use-0123456789")
 if os.environ.get("TORG_TEST_REDIS_URL"):
     os.environ["TORG_REDIS_URL"] = os.environ["TORG_TEST_REDIS_URL"]
-    os.environ.setdefault("TORG_CACHE_PREFIX", f"torgtest{os.getpid()}")
+    # One prefix per process, set here and not inherited: pytest-xdist's workers share the
+    # Redis database, and a worker's writes (a group change bumps the feed sources' global
+    # version) must not reach another worker's cache.
+    os.environ["TORG_CACHE_PREFIX"] = f"torgtest{os.getpid()}"
 else:
     os.environ.pop("TORG_REDIS_URL", None)
 if os.environ.get("TORG_TEST_DATABASE_URL"):

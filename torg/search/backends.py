@@ -210,10 +210,10 @@ class PostgresBackend(Backend):
         # the planner folds it to a constant and estimates how many documents match.
         where = f"search_searchdocument.vector @@ ({expression})"
         if names_only and kind in NAME_KINDS:
-            # The expression of the kind's small partial index of names (migration 0003; the
-            # kind condition implies its predicate): prefixes are looked up among names, not in
-            # every post and comment.
-            where = f"(search_searchdocument.vector || ''::tsvector) @@ ({expression})"
+            # The expression of the kind's small partial index of names (migrations 0003 and
+            # 0004; the kind condition implies its predicate): prefixes are looked up among
+            # names only (weight A), not in job titles, posts or comments.
+            where = f"ts_filter(search_searchdocument.vector, '{{a}}') @@ ({expression})"
         return MatchSql(
             tables="search_searchdocument",
             table_params=[],

@@ -114,11 +114,11 @@ def _rebuild_postgres(report: Report) -> dict[str, int]:
             report(f"{kind}: {cursor.rowcount} documents in {time.monotonic() - started:.1f} s")
         started = time.monotonic()
         cursor.execute("CREATE INDEX search_doc_vector ON search_searchdocument USING gin (vector)")
-        # One small index of names per suggested kind (migration 0003).
+        # One small index of names (weight A) per suggested kind (migrations 0003, 0004).
         for kind in sorted(NAME_KINDS):
             cursor.execute(
                 f"CREATE INDEX search_doc_names_{kind} ON search_searchdocument "
-                f"USING gin ((vector || ''::tsvector)) WHERE kind = '{kind}'"
+                f"USING gin (ts_filter(vector, '{{a}}')) WHERE kind = '{kind}'"
             )
         report(f"full-text index built in {time.monotonic() - started:.1f} s")
     with connection.cursor() as cursor:
