@@ -250,25 +250,8 @@ def engaging_posts(
         order="-engagement",
         column="engagement_rate",
     )
-    columns = ["post_id", "posted", *(["group"] if with_group else []), "excerpt"]
-    return Table(
-        "engaging_posts",
-        [*columns, "seen", "comments", "reactions", "shares", "engagement_rate"],
-        [
-            [
-                p.post_id,
-                p.day.isoformat(),
-                *([p.group.name] if with_group else []),
-                Truncator(p.post.body).chars(80) if with_text else "",
-                p.seen,
-                p.comments,
-                p.reactions,
-                p.shares,
-                p.engagement_rate,
-            ]
-            for p in rows
-        ],
-    )
+    figures = ["seen", "comments", "reactions", "shares", "engagement_rate"]
+    return _post_table("engaging_posts", rows, figures, with_group=with_group, with_text=with_text)
 
 
 def frustrating_posts(
@@ -285,21 +268,28 @@ def frustrating_posts(
         order="-sad_reactions",
         column="negative_share",
     )
-    columns = ["post_id", "posted", *(["group"] if with_group else []), "excerpt"]
+    figures = ["comments", "reactions", "sad_reactions", "negative_comments", "negative_share"]
+    return _post_table(
+        "frustrating_posts", rows, figures, with_group=with_group, with_text=with_text
+    )
+
+
+def _post_table(
+    name: str, rows: Any, figures: list[str], *, with_group: bool, with_text: bool
+) -> Table:
+    """A ranked post table: id, day, group (network-wide), excerpt, then ``figures`` (columns
+    named as the ranked rows' attributes)."""
+    columns = ["post_id", "posted", *(["group"] if with_group else []), "excerpt", *figures]
     return Table(
-        "frustrating_posts",
-        [*columns, "comments", "reactions", "sad_reactions", "negative_comments", "negative_share"],
+        name,
+        columns,
         [
             [
                 p.post_id,
                 p.day.isoformat(),
                 *([p.group.name] if with_group else []),
                 Truncator(p.post.body).chars(80) if with_text else "",
-                p.comments,
-                p.reactions,
-                p.sad_reactions,
-                p.negative_comments,
-                p.negative_share,
+                *(getattr(p, figure) for figure in figures),
             ]
             for p in rows
         ],
