@@ -8,12 +8,13 @@ pytest-django's ``live_server``; screenshots land in ``var/screenshots/<name>.pn
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
 SYSTEM_CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -85,14 +86,21 @@ def phone_page(browser: Browser) -> Iterator[Page]:
 @pytest.fixture(params=["desktop", "phone"])
 def any_page(request: pytest.FixtureRequest, browser: Browser) -> Iterator[Page]:
     """The same journey at 1280 px and at 375 px; ``any_page.torg_width`` names which."""
-    options: dict[str, object] = (
-        {"viewport": DESKTOP}
-        if request.param == "desktop"
-        else {"viewport": PHONE, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
-    )
-    for page in _page(browser, **options):
+    for page in _page(browser, **_width_options(request.param)):
         page.torg_width = request.param  # type: ignore[attr-defined]
         yield page
+
+
+@pytest.fixture
+def second_page(browser: Browser, any_page: Page) -> Iterator[Page]:
+    """A second browser (its own cookies: another person) at the same width as ``any_page``."""
+    yield from _page(browser, **_width_options(any_page.torg_width))  # type: ignore[attr-defined]
+
+
+def _width_options(width: str) -> dict[str, object]:
+    if width == "desktop":
+        return {"viewport": DESKTOP}
+    return {"viewport": PHONE, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 
 
 def sign_in(page: Page, live_url: str, email: str, password: str) -> None:
@@ -102,6 +110,25 @@ def sign_in(page: Page, live_url: str, email: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     with page.expect_navigation():
         page.locator("form:not(.language-switch) button[type=submit]").click()
+
+
+def sign_in_at(page: Page, url: str, email: str, password: str) -> None:
+    """Open a page signed out, sign in on the login page it leads to, land back on it.
+
+    (Signing in without ``next`` would lead to the home page, which some journeys avoid.)
+    """
+    page.goto(url)
+    expect(page).to_have_url(re.compile(r"/login/\?next="))
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(password)
+    with page.expect_navigation():
+        page.locator("form:not(.language-switch) button[type=submit]").click()
+    expect(page).to_have_url(url)
+
+
+def assert_fits(page: Page) -> None:
+    """No horizontal scrollbar: nothing sticks out sideways, at 375 px least of all."""
+    assert page.evaluate("document.documentElement.scrollWidth") == page.viewport_size["width"]  # type: ignore[index]
 
 
 def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:

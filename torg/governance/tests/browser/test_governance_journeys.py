@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from torg.accounts.models import User
-from torg.core.tests.browser.fixtures import DESKTOP, PHONE, a11y_offenders, screenshot
+from torg.core.tests.browser.fixtures import a11y_offenders, assert_fits, screenshot, sign_in_at
 from torg.governance import lifecycle, roles
 from torg.governance.models import Report
 from torg.groups import actions as group_actions
@@ -23,38 +21,6 @@ from torg.posts.models import Post
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def second_page(browser: Browser, any_page: Page) -> Iterator[Page]:
-    """A second browser (its own cookies) at the same width as any_page."""
-    options: dict[str, object] = (
-        {"viewport": DESKTOP}
-        if any_page.torg_width == "desktop"  # type: ignore[attr-defined]
-        else {"viewport": PHONE, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
-    )
-    context = browser.new_context(locale="en-GB", color_scheme="light", **options)  # type: ignore[arg-type]
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert errors == []
-
-
-def sign_in_at(page: Page, url: str, email: str) -> None:
-    page.goto(url)
-    expect(page).to_have_url(re.compile(r"/login/\?next="))
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    with page.expect_navigation():
-        page.locator("form:not(.language-switch) button[type=submit]").click()
-    expect(page).to_have_url(url)
-
-
-def assert_fits(page: Page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") == page.viewport_size["width"]  # type: ignore[index]
 
 
 def test_a_moderator_handles_a_report(any_page: Page, second_page: Page, live_url: str) -> None:
@@ -75,7 +41,7 @@ def test_a_moderator_handles_a_report(any_page: Page, second_page: Page, live_ur
 
     # A reader reports the post from its menu.
     page = any_page
-    sign_in_at(page, group_url, "rita@example.com")
+    sign_in_at(page, group_url, "rita@example.com", PASSWORD)
     card = page.locator(f"#post-{post.pk}")
     card.get_by_label("Post actions").first.click()
     with page.expect_navigation():
@@ -93,7 +59,7 @@ def test_a_moderator_handles_a_report(any_page: Page, second_page: Page, live_ur
 
     # The moderator finds it through the navigation and hides it.
     mod = second_page
-    sign_in_at(mod, f"{live_url}/", "mod@example.com")
+    sign_in_at(mod, f"{live_url}/", "mod@example.com", PASSWORD)
     if width == "desktop":
         with mod.expect_navigation():
             mod.get_by_role("link", name="Moderation").click()
@@ -140,7 +106,7 @@ def test_an_inactive_group_is_archived(any_page: Page, live_url: str) -> None:
     url = f"{live_url}/governance/groups/{group.slug}/"
 
     page = any_page
-    sign_in_at(page, url, "ola@example.com")
+    sign_in_at(page, url, "ola@example.com", PASSWORD)
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Keep or archive Christmas Party 2024"
     )
@@ -176,7 +142,7 @@ def test_a_network_admin_walks_the_admin_pages(any_page: Page, live_url: str) ->
     retention.do_set_policy(actor=admin, group=None, days=365)
 
     page = any_page
-    sign_in_at(page, f"{live_url}/governance/", "root@example.com")
+    sign_in_at(page, f"{live_url}/governance/", "root@example.com", PASSWORD)
     expect(page.get_by_role("heading", name="Roles")).to_be_visible()
     expect(page.locator(".gov-table")).to_contain_text("Wenche Writer")
     assert a11y_offenders(page) == []

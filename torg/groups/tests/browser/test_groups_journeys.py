@@ -2,49 +2,17 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from torg.accounts.models import User
-from torg.core.tests.browser.fixtures import DESKTOP, PHONE, a11y_offenders, screenshot
+from torg.core.tests.browser.fixtures import a11y_offenders, assert_fits, screenshot, sign_in_at
 from torg.groups import actions
 from torg.groups.models import Group, JoinRequest, Membership
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def admin_page(browser: Browser, any_page: Page) -> Iterator[Page]:
-    """A second browser (its own cookies) for the group admin, at the same width as any_page."""
-    options: dict[str, object] = (
-        {"viewport": DESKTOP}
-        if any_page.torg_width == "desktop"  # type: ignore[attr-defined]
-        else {"viewport": PHONE, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
-    )
-    context = browser.new_context(locale="en-GB", color_scheme="light", **options)  # type: ignore[arg-type]
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert errors == []
-
-
-def sign_in_at(page: Page, url: str, email: str) -> None:
-    """Open a page signed out, sign in on the login page it leads to, land back on it."""
-    page.goto(url)
-    expect(page).to_have_url(re.compile(r"/login/\?next="))
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    with page.expect_navigation():
-        page.locator("form:not(.language-switch) button[type=submit]").click()
-    expect(page).to_have_url(url)
 
 
 def offenders(page: Page) -> list[str]:
@@ -65,11 +33,6 @@ def offenders(page: Page) -> list[str]:
                 "() => document.querySelectorAll('details[data-a11y-opened]')"
                 ".forEach(d => { d.open = false; delete d.dataset.a11yOpened; })"
             )
-
-
-def assert_fits(page: Page) -> None:
-    """No horizontal scrollbar: nothing sticks out sideways, at 375 px least of all."""
-    assert page.evaluate("document.documentElement.scrollWidth") == page.viewport_size["width"]  # type: ignore[index]
 
 
 def make_groups() -> dict[str, object]:
@@ -103,7 +66,7 @@ def make_groups() -> dict[str, object]:
 
 
 def test_request_to_join_a_closed_group_and_an_admin_approves(
-    any_page: Page, admin_page: Page, live_url: str
+    any_page: Page, second_page: Page, live_url: str
 ) -> None:
     data = make_groups()
     page = any_page
@@ -111,7 +74,7 @@ def test_request_to_join_a_closed_group_and_an_admin_approves(
     group_url = f"{live_url}/groups/bid-team-equinor/"
 
     # The requester sees what the group is about, but not who is in it.
-    sign_in_at(page, group_url, "rolf@example.com")
+    sign_in_at(page, group_url, "rolf@example.com", PASSWORD)
     expect(page).to_have_title("Bid Team Equinor · Torg")
     expect(page.get_by_role("heading", name="Bid Team Equinor", level=1)).to_be_visible()
     expect(page.locator(".group-head .row-sub")).to_have_text("Closed Team or project · 2 members")
@@ -149,36 +112,36 @@ def test_request_to_join_a_closed_group_and_an_admin_approves(
     assert join_request.message == "I wrote the last Equinor bid."
 
     # The admin sees the request waiting, with the message, and approves it.
-    sign_in_at(admin_page, group_url, "ada@example.com")
-    admin_tabs = admin_page.get_by_role("navigation", name="Group sections")
+    sign_in_at(second_page, group_url, "ada@example.com", PASSWORD)
+    admin_tabs = second_page.get_by_role("navigation", name="Group sections")
     expect(admin_tabs.get_by_role("link")).to_have_text(
         ["About", "Members", "Requests 1", "Settings"]
     )
     admin_tabs.get_by_role("link", name="Requests").click()
-    expect(admin_page).to_have_url(f"{group_url}requests/")
-    expect(admin_page).to_have_title("Requests · Bid Team Equinor · Torg")
-    requests = admin_page.locator(
-        "section", has=admin_page.get_by_role("heading", name="Requests to join")
+    expect(second_page).to_have_url(f"{group_url}requests/")
+    expect(second_page).to_have_title("Requests · Bid Team Equinor · Torg")
+    requests = second_page.locator(
+        "section", has=second_page.get_by_role("heading", name="Requests to join")
     )
     expect(requests.get_by_role("listitem")).to_have_count(1)
     expect(requests.get_by_role("link", name="Rolf Requester")).to_be_visible()
     expect(
         requests.get_by_text("Senior Consultant · “I wrote the last Equinor bid.”")
     ).to_be_visible()
-    assert offenders(admin_page) == []
-    assert_fits(admin_page)
-    screenshot(admin_page, f"groups-requests-{width}")
+    assert offenders(second_page) == []
+    assert_fits(second_page)
+    screenshot(second_page, f"groups-requests-{width}")
 
-    with admin_page.expect_navigation():
+    with second_page.expect_navigation():
         requests.get_by_role("button", name="Approve Rolf Requester").click()
-    expect(admin_page).to_have_url(f"{group_url}requests/")
-    expect(admin_page.get_by_role("status")).to_have_text("Rolf Requester is now a member.")
+    expect(second_page).to_have_url(f"{group_url}requests/")
+    expect(second_page.get_by_role("status")).to_have_text("Rolf Requester is now a member.")
     expect(
-        admin_page.get_by_text("No one is waiting. Requests to join appear here.")
+        second_page.get_by_text("No one is waiting. Requests to join appear here.")
     ).to_be_visible()
     expect(admin_tabs.get_by_role("link", name="Requests")).to_have_text("Requests")
-    assert offenders(admin_page) == []
-    screenshot(admin_page, f"groups-requests-done-{width}")
+    assert offenders(second_page) == []
+    screenshot(second_page, f"groups-requests-done-{width}")
 
     # The requester reloads: a member now, who sees the admins and the member list.
     page.reload()
@@ -208,7 +171,7 @@ def test_a_secret_group_looks_exactly_like_one_that_does_not_exist(
 ) -> None:
     make_groups()
     page = any_page
-    sign_in_at(page, f"{live_url}/groups/", "rolf@example.com")
+    sign_in_at(page, f"{live_url}/groups/", "rolf@example.com", PASSWORD)
     expect(page.get_by_role("link", name="Bid Team Equinor")).to_be_visible()
     expect(page.get_by_role("link", name="Skunkworks")).to_have_count(0)
 

@@ -5,14 +5,13 @@ first with its badge; the expertise page shows Bjørn with his evidence. Both wi
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from torg.accounts.models import User
-from torg.core.tests.browser.fixtures import DESKTOP, PHONE, a11y_offenders, screenshot, sign_in
+from torg.core.tests.browser.fixtures import a11y_offenders, assert_fits, screenshot, sign_in
 from torg.groups import actions as group_actions
 from torg.groups.models import Group
 from torg.knowledge.models import Question
@@ -26,35 +25,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "pw-123456789"
 
 
-def width_of(page: Page) -> str:
-    return str(page.torg_width)  # type: ignore[attr-defined]
-
-
-@pytest.fixture
-def second_page(browser: Browser, any_page: Page) -> Iterator[Page]:
-    options: dict[str, object] = (
-        {"viewport": DESKTOP}
-        if width_of(any_page) == "desktop"
-        else {"viewport": PHONE, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
-    )
-    context = browser.new_context(locale="en-GB", color_scheme="light", **options)  # type: ignore[arg-type]
-    context.set_default_timeout(10_000)
-    errors: list[str] = []
-    page = context.new_page()
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert errors == []
-
-
 def shot(page: Page, name: str) -> None:
     page.evaluate("window.scrollTo(0, 0)")
     page.wait_for_function("window.scrollY === 0")
     screenshot(page, name)
-
-
-def assert_fits(page: Page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") == page.viewport_size["width"]  # type: ignore[index]
 
 
 def offenders(page: Page) -> list[str]:
@@ -89,7 +63,7 @@ def test_ask_answer_mark_best_and_find_the_expert(
 ) -> None:
     people = make_people()
     bjorn: User = people["bjorn"]
-    width = width_of(any_page)
+    width = any_page.torg_width  # type: ignore[attr-defined]
 
     # Åse writes a question; similar questions and people who may know appear as she types.
     page = any_page

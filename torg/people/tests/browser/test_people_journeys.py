@@ -8,31 +8,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from torg.accounts.models import User
-from torg.core.tests.browser.fixtures import a11y_offenders, screenshot
+from torg.core.tests.browser.fixtures import a11y_offenders, assert_fits, screenshot, sign_in_at
 from torg.people.models import Department, Location, Skill
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct horse battery staple"
-
-
-def sign_in_at(page: Page, url: str, email: str) -> None:
-    """Open a page signed out, sign in on the login page it leads to, land back on it.
-
-    (Signing in without ``next`` would lead to the home page, which these journeys avoid.)
-    """
-    page.goto(url)
-    expect(page).to_have_url(re.compile(r"/login/\?next="))
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    with page.expect_navigation():
-        page.locator("form:not(.language-switch) button[type=submit]").click()
-    expect(page).to_have_url(url)
-
-
-def assert_fits(page: Page) -> None:
-    """No horizontal scrollbar: nothing sticks out sideways, at 375 px least of all."""
-    assert page.evaluate("document.documentElement.scrollWidth") == page.viewport_size["width"]  # type: ignore[index]
 
 
 def person(email: str, name: str, *, skills: tuple[str, ...] = (), **fields: object) -> User:
@@ -102,7 +83,7 @@ def test_find_a_colleague_by_skill_and_open_their_org_chart(any_page: Page, live
     page = any_page
     width = page.torg_width  # type: ignore[attr-defined]
 
-    sign_in_at(page, f"{live_url}/people/", "kari@example.com")
+    sign_in_at(page, f"{live_url}/people/", "kari@example.com", PASSWORD)
     expect(page).to_have_title("People · Torg")
     expect(page.get_by_text("6 people")).to_be_visible()
     assert a11y_offenders(page) == []
@@ -187,7 +168,7 @@ def test_find_a_colleague_by_skill_and_open_their_org_chart(any_page: Page, live
 def test_search_for_a_skill_nobody_has_says_what_to_do(desktop_page: Page, live_url: str) -> None:
     make_organisation()
     page = desktop_page
-    sign_in_at(page, f"{live_url}/people/?q=cobol", "kari@example.com")
+    sign_in_at(page, f"{live_url}/people/?q=cobol", "kari@example.com", PASSWORD)
 
     expect(page.get_by_label("Search", exact=True)).to_have_value("cobol")
     expect(page.get_by_text("0 people")).to_be_visible()
@@ -204,7 +185,7 @@ def test_switch_the_ui_to_norwegian_on_the_settings_page_and_back(
     page = any_page
     width = page.torg_width  # type: ignore[attr-defined]
 
-    sign_in_at(page, f"{live_url}/settings/", "kari@example.com")
+    sign_in_at(page, f"{live_url}/settings/", "kari@example.com", PASSWORD)
     expect(page.locator("html")).to_have_attribute("lang", "en")
     navigation = page.get_by_role("navigation", name="Main")
     expect(navigation.get_by_role("link", name="People")).to_be_attached()
