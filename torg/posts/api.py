@@ -36,7 +36,7 @@ class AuthorOut(Schema):
 
 class AttachmentOut(Schema):
     id: int
-    kind: str
+    kind: str = Field(..., description='"image" or "file"')
     name: str
     content_type: str
     size: int

@@ -19,6 +19,7 @@ from ninja.errors import HttpError
 from torg.media.api import VideoOut, video_out
 from torg.posts import comment_actions, reaction_actions
 from torg.posts.access import access_post
+from torg.posts.api import AttachmentOut
 from torg.posts.comment_actions import access_comment
 from torg.posts.models import COMMENT_MAX_LENGTH, Comment, Post
 
@@ -44,19 +45,6 @@ class ReactionsOut(Schema):
     mine: str | None
 
 
-class CommentAttachmentOut(Schema):
-    id: int
-    kind: str = Field(..., description='"image" or "file"')
-    name: str
-    content_type: str
-    size: int
-    width: int | None
-    height: int | None
-    alt_text: str
-    url: str
-    thumbnail_url: str | None
-
-
 class CommentOut(Schema):
     id: int
     post_id: int
@@ -70,7 +58,7 @@ class CommentOut(Schema):
     reply_count: int
     reaction_count: int
     reactions: ReactionsOut
-    attachments: list[CommentAttachmentOut] = Field(
+    attachments: list[AttachmentOut] = Field(
         default_factory=list, description="Images and files (videos are under ``videos``)"
     )
     videos: list[VideoOut] = Field(
