@@ -110,7 +110,8 @@ def _require_visible(person: User, post: Post) -> Post:
     return access_post(person, post.pk)
 
 
-def _check_body(body: Any) -> str:
+def _check_body(body: Any, *, has_files: bool = False) -> str:
+    """The cleaned text; it may be empty only when the comment carries files (a photo reply)."""
     if not isinstance(body, str):
         raise ValidationError({"body": _("The text is not valid.")})
     if "\x00" in body:
@@ -122,7 +123,7 @@ def _check_body(body: Any) -> str:
                 % {"limit": COMMENT_MAX_LENGTH, "count": len(body)}
             }
         )
-    if not body.strip():
+    if not body.strip() and not has_files:
         raise ValidationError({"body": _("Write a comment first.")})
     return body.strip()
 
@@ -230,8 +231,9 @@ def check_create_comment(
             parent = parent.parent
         if parent.deleted_at is not None:
             raise ValidationError({"body": _("The comment you replied to has been deleted.")})
-    cleaned = _check_body(body)
-    attachments = _check_attachments(person, attachment_ids)
+    ids = list(attachment_ids)
+    cleaned = _check_body(body, has_files=bool(ids))
+    attachments = _check_attachments(person, ids)
     return PreparedComment(post=post, body=cleaned, parent=parent, attachments=attachments)
 
 
@@ -290,7 +292,7 @@ def check_edit_comment(*, actor: User, comment: Comment, body: str) -> str:
     comment = access_comment(person, comment.pk)
     if comment.author_id != person.pk:
         raise PermissionDenied(_("Only the author can edit a comment."))
-    return _check_body(body)
+    return _check_body(body, has_files=Attachment.objects.filter(comment=comment).exists())
 
 
 def do_edit_comment(*, actor: User, comment: Comment, body: str) -> Comment:

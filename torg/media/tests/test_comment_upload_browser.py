@@ -80,13 +80,6 @@ def test_reply_with_a_video_from_the_comment_box(
     expect(item.locator("input[type=hidden][name=attachments]")).to_have_count(1)
     expect(form.get_by_role("button", name="Comment")).to_be_enabled()
 
-    # Sent without text: refused next to the field, the video stays in the box.
-    form.get_by_role("button", name="Comment").click()
-    form = page.locator(f"#comment-form-{post.pk}")
-    expect(form.locator(".errorlist")).to_contain_text("Write a comment first.")
-    expect(form.locator(".comment-attachments li")).to_contain_text("press-line.mp4")
-    assert Comment.objects.count() == 0
-
     form.get_by_label("Write a comment").fill("Here it is, running.")
     form.get_by_role("button", name="Comment").click()
     comment = page.locator(".comment", has_text="Here it is, running.")
@@ -106,7 +99,7 @@ def test_reply_with_a_video_from_the_comment_box(
     assert page.evaluate(A11Y_OFFENDERS_JS) == []
     screenshot(page, f"comment-upload-player-{width}", full_page=False)
 
-    # A reply with a picture and its description, from the reply form.
+    # A reply that is only a picture and its description, from the reply form.
     photo = tmp_path / "floor.png"
     Image.new("RGB", (640, 480), (40, 120, 60)).save(photo)
     comment.get_by_role("link", name="Reply").click()
@@ -116,9 +109,8 @@ def test_reply_with_a_video_from_the_comment_box(
     reply_form.get_by_label("Describe the picture for people who cannot see it").fill(
         "The press line seen from the floor"
     )
-    reply_form.get_by_label("Reply to Kari Nordmann").fill("And a still of it.")
     reply_form.get_by_role("button", name="Reply").click()
-    reply = page.locator(f"#comment-{saved.pk}-replies .comment", has_text="And a still of it.")
+    reply = page.locator(f"#comment-{saved.pk}-replies .comment")
     expect(reply.locator(".comment-media img")).to_have_attribute(
         "alt", "The press line seen from the floor"
     )

@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 
 from torg.accounts.models import User
@@ -149,9 +150,9 @@ def test_failed_submit_keeps_the_text_and_the_attachments(world):
     html = _htmx(
         member,
         f"/posts/{post.pk}/comments/",
-        {"body": "   ", "attachments": [image.pk, video_like.pk]},
+        {"body": "x" * 5001, "attachments": [image.pk, video_like.pk]},
     )
-    assert "Write a comment first." in html
+    assert "A comment can be at most 5000 characters" in html
     for kept in (image, video_like):
         assert f'name="attachments" value="{kept.pk}"' in html
     assert "site.png" in html and "notes.txt" in html
@@ -177,6 +178,33 @@ def test_failed_submit_keeps_the_text_and_the_attachments(world):
     # The fresh comment box has no attachments left in it.
     form = html[html.index('<form class="comment-form"') : html.index("</form>")]
     assert 'name="attachments"' not in form
+
+
+def test_a_comment_may_be_only_a_photo_but_not_empty(world):
+    post = post_actions.do_create_post(author=world["admin"], group=world["open"], body="Q?")
+    member = client_for(world["member"])
+    image = do_upload_attachment(uploader=world["member"], upload=png_upload("site.png"))
+
+    html = _htmx(member, f"/posts/{post.pk}/comments/", {"body": "  ", "attachments": []})
+    assert "Write a comment first." in html
+    assert Comment.objects.count() == 0
+
+    html = _htmx(member, f"/posts/{post.pk}/comments/", {"body": "  ", "attachments": [image.pk]})
+    comment = Comment.objects.get()
+    assert comment.body == "" and list(comment.attachments.all()) == [image]
+    page = member.get(f"/posts/{post.pk}/").content.decode()
+    shown = page[page.index(f'id="comment-{comment.pk}"') :]
+    shown = shown[: shown.index("comment-actions")]
+    assert "comment-media" in shown and 'class="comment-body"' not in shown
+
+    # Its text can be removed again by editing; a comment without files cannot be emptied.
+    comment_actions.do_edit_comment(actor=world["member"], comment=comment, body="With words")
+    emptied = comment_actions.do_edit_comment(actor=world["member"], comment=comment, body=" ")
+    assert emptied.body == ""
+    words = comment_actions.do_create_comment(actor=world["member"], post=post, body="Words")
+    with pytest.raises(ValidationError) as refused:
+        comment_actions.do_edit_comment(actor=world["member"], comment=words, body=" ")
+    assert refused.value.message_dict == {"body": ["Write a comment first."]}
 
 
 def test_reply_form_offers_attach_and_takes_alt_text(world):
