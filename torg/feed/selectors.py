@@ -3,8 +3,10 @@
 Every feed is ``visible_posts(viewer)`` (the posts app's access rule) narrowed to its sources, so
 a closed or secret group's posts can never reach a non-member whatever the sources say.
 
-Queries per page are fixed: the home feed reads the viewer's sources in one UNION query, then one
-posts query, then ``prefetch_for_cards`` (its own fixed number). See docs/feed.md.
+Queries per page are fixed: the home feed reads the viewer's sources in one UNION query (fixed
+SQL; or from ``sources_cache``), then one posts query (in the "recent" order fixed SQL,
+``torg.feed.home_posts``, with the access rule compiled from ``visible_posts``), then
+``prefetch_for_cards`` (its own fixed number). See docs/feed.md.
 
 Orders:
 - ``recent``: ``created_at`` desc, ``id`` desc; the cursor carries the last (created_at, id).
@@ -16,11 +18,13 @@ Orders:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from django.core import signing
+from django.db import connections, router
 from django.db.models import (
     Exists,
     ExpressionWrapper,
@@ -37,6 +41,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from torg.core.markdown import normalize_hashtag
+from torg.feed import home_posts
 from torg.feed.models import GroupFeedSetting, HashtagFollow, PersonFollow, PostSeen
 from torg.feed.sources_cache import cached_sources
 from torg.groups.access import as_person, can_see_content
@@ -173,19 +178,16 @@ def _page(
     # Authors and groups come with the page (prefetch_for_cards then skips them).
     queryset = queryset.select_related("author", "group")
     if order == "recent":
-        if position is not None:
-            queryset = queryset.filter(
-                Q(created_at__lt=position["t"]) | Q(created_at=position["t"], pk__lt=position["i"])
-            )
-        rows = list(queryset.order_by("-created_at", "-pk")[: limit + 1])
-        more = len(rows) > limit
-        rows = rows[:limit]
-        next_cursor = None
-        if more and rows:
-            last = rows[-1]
-            next_cursor = encode_cursor(
-                {"o": "recent", "t": last.created_at.isoformat(), "i": last.pk}
-            )
+
+        def recent_rows(after: tuple[datetime, int] | None, count: int) -> list[Post]:
+            chosen = queryset
+            if after is not None:
+                chosen = chosen.filter(
+                    Q(created_at__lt=after[0]) | Q(created_at=after[0], pk__lt=after[1])
+                )
+            return list(chosen.order_by("-created_at", "-pk")[:count])
+
+        return _recent_page(recent_rows, viewer, position, limit)
     else:
         as_of = position["a"] if position is not None else timezone.now()
         queryset = queryset.filter(created_at__lte=as_of, created_at__gt=as_of - TOP_WINDOW)
@@ -201,8 +203,27 @@ def _page(
         if more and rows:
             last = rows[-1]
             next_cursor = encode_cursor(
-                {"o": "top", "s": last.feed_score, "i": last.pk, "a": as_of.isoformat()}  # type: ignore[attr-defined]
+                {"o": "top", "s": last.feed_score, "i": last.pk, "a": as_of.isoformat()}
             )
+    return FeedPage(posts=prefetch_for_cards(rows, viewer), next_cursor=next_cursor)
+
+
+def _recent_page(
+    recent_rows: Callable[[tuple[datetime, int] | None, int], list[Post]],
+    viewer: User,
+    position: dict[str, Any] | None,
+    limit: int,
+) -> FeedPage:
+    """A page in the "recent" order: ``recent_rows(after, count)`` reads up to ``count`` posts
+    after the keyset position ``after`` (created_at, id), newest first."""
+    after = (position["t"], position["i"]) if position is not None else None
+    rows = recent_rows(after, limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = None
+    if more and rows:
+        last = rows[-1]
+        next_cursor = encode_cursor({"o": "recent", "t": last.created_at.isoformat(), "i": last.pk})
     return FeedPage(posts=prefetch_for_cards(rows, viewer), next_cursor=next_cursor)
 
 
@@ -226,39 +247,32 @@ def feed_sources(person: User) -> FeedSources:
     return cached_sources(person.pk, person.is_guest, lambda: _read_sources(person))
 
 
+# The sources of a home feed in one statement, as fixed SQL (what the ORM built from six
+# querysets, whose building and compiling cost more than the statement); the second number of
+# each part is its kind (_MEMBER ... _HASHTAG). Guests get the first four parts only.
+_SOURCES_SQL = (
+    "SELECT group_id, 0 FROM groups_membership WHERE user_id = %s"
+    " UNION ALL SELECT group_id, 2 FROM feed_groupfeedsetting WHERE user_id = %s AND NOT in_feed"
+    " UNION ALL SELECT followee_id, 4 FROM feed_personfollow WHERE follower_id = %s"
+    " UNION ALL SELECT hashtag_id, 5 FROM feed_hashtagfollow WHERE user_id = %s"
+)
+_EMPLOYEE_SOURCES_SQL = (
+    " UNION ALL SELECT s.group_id, 1 FROM feed_groupfeedsetting s"
+    " JOIN groups_group g ON g.id = s.group_id"
+    " WHERE s.user_id = %s AND s.in_feed AND g.privacy = %s"
+    " UNION ALL SELECT id, 3 FROM groups_group WHERE is_company_wide"
+)
+
+
 def _read_sources(person: User) -> FeedSources:
-    parts: list[QuerySet[Any, Any]] = [
-        Membership.objects.filter(user=person)
-        .annotate(source_kind=Value(_MEMBER))
-        .values_list("group_id", "source_kind")
-        .order_by(),
-        GroupFeedSetting.objects.filter(user=person, in_feed=False)
-        .annotate(source_kind=Value(_UNFOLLOWED_GROUP))
-        .values_list("group_id", "source_kind")
-        .order_by(),
-        PersonFollow.objects.filter(follower=person)
-        .annotate(source_kind=Value(_PERSON))
-        .values_list("followee_id", "source_kind")
-        .order_by(),
-        HashtagFollow.objects.filter(user=person)
-        .annotate(source_kind=Value(_HASHTAG))
-        .values_list("hashtag_id", "source_kind")
-        .order_by(),
-    ]
+    sql = _SOURCES_SQL
+    params: list[Any] = [person.pk] * 4
     if not person.is_guest:
-        parts += [
-            GroupFeedSetting.objects.filter(
-                user=person, in_feed=True, group__privacy=Group.Privacy.OPEN
-            )
-            .annotate(source_kind=Value(_FOLLOWED_GROUP))
-            .values_list("group_id", "source_kind")
-            .order_by(),
-            Group.objects.filter(is_company_wide=True)
-            .annotate(source_kind=Value(_COMPANY_WIDE))
-            .values_list("pk", "source_kind")
-            .order_by(),
-        ]
-    rows = parts[0].union(*parts[1:], all=True)
+        sql += _EMPLOYEE_SOURCES_SQL
+        params += [person.pk, Group.Privacy.OPEN.value]
+    with connections[router.db_for_read(Membership)].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     by_kind: dict[int, set[int]] = {kind: set() for kind in range(6)}
     for pk, kind in rows:
         by_kind[kind].add(pk)
@@ -295,10 +309,16 @@ def home_feed(
     person = as_person(viewer)
     if person is None:
         return FeedPage(posts=[], next_cursor=None)
-    decode_cursor(cursor, checked)  # refuse a bad cursor before any query
+    position = decode_cursor(cursor, checked)  # refuse a bad cursor before any query
     sources = feed_sources(person)
     if not (sources.group_ids or sources.person_ids or sources.hashtag_ids):
         return FeedPage(posts=[], next_cursor=None)
+    if checked == "recent":
+        # The hot path: the posts query as fixed SQL, with the same rows as home_queryset's.
+        def recent_rows(after: tuple[datetime, int] | None, count: int) -> list[Post]:
+            return home_posts.recent_posts(person, sources, after, count)
+
+        return _recent_page(recent_rows, person, position, _clamp(limit))
     return _page(home_queryset(person, sources), person, checked, cursor, limit)
 
 

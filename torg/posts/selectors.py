@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q, QuerySet, prefetch_related_objects
+from django.db.models import QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from torg.groups.access import as_person
@@ -28,7 +28,12 @@ from torg.posts.models import (
     Post,
     PostRevision,
 )
-from torg.posts.selectors_cards import latest_comments, reaction_summaries
+from torg.posts.selectors_cards import (
+    attachments_with_videos,
+    latest_comments,
+    reaction_summaries,
+)
+from torg.posts.selectors_cards import polls as card_polls
 from torg.posts.selectors_cards import roles as card_roles
 
 if TYPE_CHECKING:
@@ -75,9 +80,10 @@ def _reaction_summaries(posts: list[Post], person: User) -> dict[int, Any]:
 
 
 def _poll_cards(post_ids: list[int], person: User) -> dict[int, PollCard]:
-    polls = list(Poll.objects.filter(post_id__in=post_ids).prefetch_related("options"))
+    polls = card_polls(post_ids)  # fixed SQL; options and votes only when there are polls
     if not polls:
         return {}
+    prefetch_related_objects(polls, "options")
     mine = set(
         PollVote.objects.filter(poll__in=polls, user=person).values_list("option_id", flat=True)
     )
@@ -122,7 +128,9 @@ def prefetch_for_cards(posts: Iterable[Post], viewer: User | AnonymousUser) -> l
     person = as_person(viewer)
     if not posts or person is None:
         return posts
-    prefetch_related_objects(posts, "author", "group")
+    author_field, group_field = Post._meta.get_field("author"), Post._meta.get_field("group")
+    if not all(author_field.is_cached(p) and group_field.is_cached(p) for p in posts):
+        prefetch_related_objects(posts, "author", "group")  # feeds load them with the page
     post_ids = [p.pk for p in posts]
 
     original_ids = {p.shared_post_id for p in posts if p.shared_post_id is not None}
@@ -139,23 +147,24 @@ def prefetch_for_cards(posts: Iterable[Post], viewer: User | AnonymousUser) -> l
     comments = _latest_comments(posts, person)
     shown_comments = [c for items in comments.values() for c in items]
     comment_ids = [c.pk for c in shown_comments if c.deleted_at is None]
+    # One query (fixed SQL) for the attachments of the posts, shared originals and shown
+    # comments, each with its torg.media video: the posts' videos are taken from it (the same
+    # videos, in the same order, as torg.media.selectors.videos_by_post would read).
     attachments: dict[int, list[Attachment]] = defaultdict(list)
+    videos: dict[int, list[Any]] = defaultdict(list)
     comment_attachments: list[Attachment] = []
-    for attachment in Attachment.objects.filter(
-        Q(post_id__in=[*post_ids, *originals]) | Q(comment_id__in=comment_ids)
-    ).select_related("video"):
+    for attachment in attachments_with_videos([*post_ids, *originals], comment_ids):
         if attachment.post_id is None:
             comment_attachments.append(attachment)
-        else:
-            attachments[attachment.post_id].append(attachment)
+            continue
+        attachments[attachment.post_id].append(attachment)
+        # Loaded (no query); a missing one raises RelatedObjectDoesNotExist, an AttributeError.
+        video = getattr(attachment, "video", None)
+        if video is not None:
+            videos[attachment.post_id].append(video)
     from torg.posts.comment_actions import attach_comment_media
 
     attach_comment_media(shown_comments, person, attachments=comment_attachments)
-
-    # torg.media: the videos of these posts and of shared originals, one query.
-    from torg.media.selectors import videos_by_post
-
-    videos = videos_by_post([*post_ids, *originals])
 
     polls = _poll_cards(post_ids, person)
     urls = [url for p in [*posts, *originals.values()] for url in extract_urls(p.body)]

@@ -128,7 +128,7 @@ def test_query_count_is_constant_whatever_the_page_size_and_activity(
     assert _home_queries(me, 20) == small
 
 
-# sources (1 UNION) + posts with their authors and groups (1) + prefetch_for_cards: attachments,
-# polls, latest comments, comment reactions (counts + mine), post reactions (counts + mine), my
-# roles; the page's videos (torg.media).
-EXPECTED_HOME_QUERIES = 9
+# sources (1 UNION) + posts with their authors and groups (1) + prefetch_for_cards: attachments
+# with their videos (torg.media), polls, latest comments, comment reactions (counts + mine), post
+# reactions (counts + mine), my roles.
+EXPECTED_HOME_QUERIES = 8

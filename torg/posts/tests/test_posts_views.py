@@ -182,10 +182,10 @@ def test_prefetch_for_cards_query_count_is_constant(world, django_assert_num_que
         return posts
 
     few = list(Post.objects.filter(pk__in=[p.pk for p in make(1)]))
-    # authors, groups, shared originals, attachments, polls, poll options, my votes, link
-    # previews, latest comments, post reactions (counts + mine), my roles, videos (torg.media);
-    # no comments yet.
-    with django_assert_num_queries(12) as captured:
+    # authors, groups, shared originals, attachments with their videos (torg.media), polls, poll
+    # options, my votes, link previews, latest comments, post reactions (counts + mine), my
+    # roles; no comments yet.
+    with django_assert_num_queries(11) as captured:
         prefetch_for_cards(few, world["member"])
     many = list(Post.objects.filter(pk__in=[p.pk for p in make(6)]))
     with django_assert_num_queries(len(captured.captured_queries)):
