@@ -174,3 +174,42 @@ def test_feed_harness_feed_only_reads(dataset: Path) -> None:
     }
     assert rows["feed first page, bare SQL, same data"] == rows["feed first page, Django"]
     assert checksum(dataset) == before
+
+
+def indexes(path: Path) -> list[tuple[str, str]]:
+    db = sqlite3.connect(path)
+    try:
+        return db.execute(
+            "SELECT name, coalesce(sql, '') FROM sqlite_master WHERE type = 'index' ORDER BY name"
+        ).fetchall()
+    finally:
+        db.close()
+
+
+def test_an_interrupted_load_is_not_a_dataset_and_force_restores_its_indexes(
+    tmp_path: Path,
+) -> None:
+    # The SQLite writer drops the tables' indexes while loading and keeps their definitions
+    # in bench_dropped_index until it has built them again.
+    path = tmp_path / "interrupted.sqlite3"
+    done = generate(f"sqlite:///{path}")
+    assert done.returncode == 0, done.stdout + done.stderr
+    complete = indexes(path)
+    generated = checksum(path)
+    sql = dict(complete)["posts_reaction_user_id_286f6cba"]
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE bench_dropped_index (name TEXT PRIMARY KEY, sql TEXT)")
+    db.execute(
+        "INSERT INTO bench_dropped_index VALUES ('posts_reaction_user_id_286f6cba', ?)", [sql]
+    )
+    db.execute("DROP INDEX posts_reaction_user_id_286f6cba")
+    db.commit()
+    db.close()
+
+    again = generate(f"sqlite:///{path}")
+    assert again.returncode == 1
+    assert "no benchmark dataset" in again.stdout
+    forced = generate(f"sqlite:///{path}", "--force")
+    assert forced.returncode == 0, forced.stdout + forced.stderr
+    assert indexes(path) == complete
+    assert checksum(path) == generated

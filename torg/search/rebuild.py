@@ -4,11 +4,16 @@ PostgreSQL: set-based SQL. The documents are re-inserted with ``INSERT … SELEC
 the source tables with their tsvector computed by PostgreSQL, the GIN index dropped during the
 load and created once at the end. Extracted file text is kept (files never change), so the
 rebuild does not re-read every PDF. The table is locked for the duration: searches wait.
-SQLite: batches of rows are read, their terms made in Python and written with executemany.
+SQLite: set-based too for posts and comments (nearly all documents): ``INSERT … SELECT`` from
+the source tables, then the FTS5 rows ``INSERT … SELECT`` with the terms made by the Python
+function ``torg.search.text.index_terms`` registered on the connection; the table's indexes
+dropped during the load and the FTS5 tables re-created empty (their migration's statements), all
+in one transaction. People, groups, topics and files go in batches through ``write_documents``.
 """
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -23,6 +28,7 @@ from torg.search import indexing
 from torg.search.backends import NAME_KINDS, DocumentData, postgres_vector_sql
 from torg.search.extract import TEXT_SUFFIXES
 from torg.search.models import SearchDocument
+from torg.search.text import index_terms
 
 Report = Callable[[str], None]
 BATCH = 5000
@@ -35,7 +41,7 @@ def _quiet(message: str) -> None:
 def rebuild(*, report: Report = _quiet) -> dict[str, int]:
     if connection.vendor == "postgresql":
         return _rebuild_postgres(report)
-    return _rebuild_python(report)
+    return _rebuild_sqlite(report)
 
 
 # --- PostgreSQL ------------------------------------------------------------------------------
@@ -164,17 +170,90 @@ def _batches(queryset: Any, build: Callable[[Any], DocumentData]) -> Iterator[li
         yield [build(row) for row in rows]
 
 
-def _rebuild_python(report: Report) -> dict[str, int]:
+# Posts and comments straight from their tables; the terms by ``torg_index_terms`` (the Python
+# ``index_terms``, what ``SqliteBackend.write_full_text`` stores). Ids follow the source ids, so
+# FTS rowid order (newest first) stays creation order.
+_SQLITE_BULK = [
+    (
+        "post",
+        f"INSERT INTO search_searchdocument ({_COLUMNS}) "  # noqa: S608 - fixed SQL fragments
+        "SELECT 'post', p.id, p.id, NULL, p.group_id, p.author_id, p.created_at, '', p.body "
+        "FROM posts_post p WHERE p.deleted_at IS NULL ORDER BY p.id",
+    ),
+    (
+        "comment",
+        f"INSERT INTO search_searchdocument ({_COLUMNS}) "  # noqa: S608 - fixed SQL fragments
+        "SELECT 'comment', c.id, c.post_id, c.id, NULL, c.author_id, c.created_at, '', c.body "
+        "FROM posts_comment c WHERE c.deleted_at IS NULL ORDER BY c.id",
+    ),
+]
+_SQLITE_FTS_BULK = (
+    "INSERT INTO search_fts (rowid, kind, title, body) "
+    "SELECT d.id, d.kind, torg_index_terms(d.title), torg_index_terms(d.body) "
+    "FROM search_searchdocument d WHERE d.kind = %s ORDER BY d.id"
+)
+
+
+def _sqlite_full_text_tables() -> tuple[list[str], list[str]]:
+    """The statements that create and drop the FTS5 tables: migration 0002's own."""
+    migration = importlib.import_module("torg.search.migrations.0002_full_text")
+    return list(migration.SQLITE_FORWARD), list(migration.SQLITE_BACKWARD)
+
+
+def _rebuild_sqlite(report: Report) -> dict[str, int]:
     saved_files = dict(
         SearchDocument.objects.filter(kind=SearchDocument.Kind.FILE).values_list(
             "object_id", "body"
         )
     )
+    create_fts, drop_fts = _sqlite_full_text_tables()
+    table = SearchDocument._meta.db_table
+    counts: dict[str, int] = {}
+    connection.ensure_connection()
+    connection.connection.create_function("torg_index_terms", 1, index_terms, deterministic=True)
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("DELETE FROM search_fts")
-        cursor.execute("DELETE FROM search_fts_names")
-        SearchDocument.objects.all().delete()
-    comment_posts = dict(Comment.objects.values_list("pk", "post_id"))
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+            "AND sql IS NOT NULL ORDER BY name",
+            [table],
+        )
+        indexes = cursor.fetchall()
+        for name, _sql in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+        cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - the model's table name
+        for sql in [*drop_fts, *create_fts]:
+            cursor.execute(sql)
+        for kind, sql in _SQLITE_BULK:
+            started = time.monotonic()
+            cursor.execute(sql)
+            counts[kind] = cursor.rowcount
+            cursor.execute(_SQLITE_FTS_BULK, [kind])
+            report(f"{kind}: {counts[kind]} documents in {time.monotonic() - started:.1f} s")
+        started = time.monotonic()
+        for _name, sql in indexes:
+            cursor.execute(sql)
+        report(f"indexes built in {time.monotonic() - started:.1f} s")
+        counts.update(_rebuild_in_batches(report, saved_files, skip={"post", "comment"}))
+        started = time.monotonic()
+        cursor.execute("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
+        report(f"full-text index merged in {time.monotonic() - started:.1f} s")
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {table}")
+    _extract_missing_files(report)
+    return counts
+
+
+def _rebuild_in_batches(
+    report: Report, saved_files: dict[int, str], skip: set[str]
+) -> dict[str, int]:
+    """The documents of every kind not in ``skip``, read and written in batches."""
+    comment_posts: dict[int, int] = {}
+    if "file" not in skip:
+        comment_posts = dict(
+            Comment.objects.filter(
+                pk__in=Attachment.objects.filter(comment__isnull=False).values("comment_id")
+            ).values_list("pk", "post_id")
+        )
 
     def file_doc(attachment: Attachment) -> DocumentData:
         post_id = attachment.post_id or comment_posts.get(attachment.comment_id or 0)
@@ -200,6 +279,8 @@ def _rebuild_python(report: Report) -> dict[str, int]:
     ]
     counts: dict[str, int] = {}
     for kind, queryset, build in sources:
+        if kind in skip:
+            continue
         started = time.monotonic()
         total = 0
         for docs in _batches(queryset, build):
@@ -207,5 +288,4 @@ def _rebuild_python(report: Report) -> dict[str, int]:
             total += len(docs)
         counts[kind] = total
         report(f"{kind}: {total} documents in {time.monotonic() - started:.1f} s")
-    _extract_missing_files(report)
     return counts

@@ -29,6 +29,7 @@ from torg.groups.access import as_person, visible_groups
 from torg.people.access import visible_people
 from torg.posts.access import visible_posts
 from torg.posts.models import Attachment, Comment, Post, PostHashtag
+from torg.search import sqlite_rank
 from torg.search.backends import MatchSql, backend
 from torg.search.models import SearchDocument
 from torg.search.text import ParsedQuery, parse_query
@@ -268,6 +269,24 @@ def ranked_statement(
     return statement, [*params, limit, offset]
 
 
+def window_statement(
+    person: User,
+    query: ParsedQuery,
+    kind: str,
+    *,
+    filters: Filters = NO_FILTERS,
+    with_access: bool = True,
+) -> tuple[str, list[Any]]:
+    """SQLite: the RELEVANCE_WINDOW newest visible matches with their stored terms (object_id,
+    id, kind, title, body), which ``torg.search.sqlite_rank`` ranks by bm25."""
+    match, sql, params = _base(person, query, kind, filters, with_access=with_access)
+    statement = (
+        f"SELECT {DOC}.object_id, {DOC}.id, search_fts.kind, search_fts.title, "
+        f"search_fts.body {sql} ORDER BY {match.window_order} LIMIT {RELEVANCE_WINDOW}"
+    )
+    return statement, params
+
+
 def ranked_ids(
     actor: User | AnonymousUser,
     query: ParsedQuery,
@@ -283,14 +302,22 @@ def ranked_ids(
     person = as_person(actor)
     if person is None or not query or kind not in filters.kinds(KINDS):
         return []
+    offset, limit = max(0, int(offset)), max(1, min(int(limit), MAX_LIMIT))
+    if connection.vendor == "sqlite" and order == "relevance" and not names_only:
+        # bm25 computed over the window in Python, with FTS5's per-phrase row counts kept
+        # while the index is unchanged (torg.search.sqlite_rank); None: FTS5's bm25().
+        window_sql, window_params = window_statement(person, query, kind, filters=filters)
+        ranked = sqlite_rank.rank(window_sql, window_params, query, offset=offset, limit=limit)
+        if ranked is not None:
+            return ranked
     statement, params = ranked_statement(
         person,
         query,
         kind,
         filters=filters,
         order=order,
-        offset=max(0, int(offset)),
-        limit=max(1, min(int(limit), MAX_LIMIT)),
+        offset=offset,
+        limit=limit,
         names_only=names_only,
     )
     # People's and groups' names: a small index and a plan far below PostgreSQL's JIT

@@ -61,9 +61,18 @@ def terms_for(word: str) -> tuple[str, ...]:
     return tuple(t for t in found if t)
 
 
+@functools.lru_cache(maxsize=65536)
+def _token_terms(token: str) -> str:
+    """The space-separated terms of one token as ``_WORD`` finds it (may be empty)."""
+    return " ".join(t for chunk in token.split("_") if chunk for t in terms_for(fold(chunk)))
+
+
 def index_terms(text: str) -> str:
-    """The text the SQLite FTS5 table stores for ``text``: space-separated terms."""
-    return " ".join(t for w in words(text) for t in terms_for(w))
+    """The text the SQLite FTS5 table stores for ``text``: space-separated terms.
+
+    Per token, cached: a rebuild makes the terms of millions of posts, mostly of the same words.
+    """
+    return " ".join(filter(None, map(_token_terms, _WORD.findall(text))))
 
 
 @dataclass(frozen=True)
