@@ -8,7 +8,12 @@
    (``--servers`` uvicorn processes serving torg.asgi with TORG_REDIS_URL set; clients spread
    round-robin) and one to a bare baseline: a minimal asyncio ``websockets`` broadcaster (no
    Django) that forwards every message of one Redis pub/sub channel to all its clients. All
-   clients live in this process (one asyncio loop). Each round publishes one event to each, in
+   clients live in this process (one asyncio loop), and the same client code reads both: by
+   default (``--no-compression``) a minimal frame reader (``_LeanClient``: handshake, frames,
+   pongs; the arrival is stamped when the bytes are read, before any parsing), else the
+   ``websockets`` client (``--client websockets``; needed for permessage-deflate), which costs
+   several times more CPU per frame on the same 2 CPUs as the servers. The thread running the
+   clients reports its CPU per event. Each round publishes one event to each, in
    turn: Torg — ``do_create_post`` in a group all clients are members of, timestamped when the
    transaction commits (an on-commit hook registered before the action's own); baseline —
    ``PUBLISH`` of a message carrying its timestamp. Each client records when the event arrived;
@@ -27,7 +32,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import datetime as dt
+import hashlib
 import json
 import os
 import resource
@@ -143,9 +150,9 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def start_torg(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+def start_torg(port: int, env: dict[str, str], ws: str = "auto") -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "uvicorn", "torg.asgi:application", "--port", str(port)]
-    command += ["--no-access-log", "--log-level", "warning", "--backlog", "4096"]
+    command += ["--no-access-log", "--log-level", "warning", "--backlog", "4096", "--ws", ws]
     process = subprocess.Popen(command, cwd=ROOT, env=env)
     _wait_for_port(port, process)
     return process
@@ -181,14 +188,136 @@ async def _client(
     ) as ws:
         ready.set()
         async for raw in ws:
-            now = time.time()
-            data = json.loads(raw)
-            if "seq" in data:
-                bare.arrived.setdefault(data["seq"], []).append(now)
-            elif data.get("type") == "event" and data.get("kind") == "post.created":
-                torg.arrived.setdefault(data["ids"]["post"], []).append(now)
+            _record(raw, time.time(), torg, bare)
             if done.is_set():
                 return
+
+
+def _record(raw: str | bytes, now: float, torg: Deliveries, bare: Deliveries) -> None:
+    """Note the arrival of one text frame: a baseline message or a Torg post event."""
+    data = json.loads(raw)
+    if "seq" in data:
+        bare.arrived.setdefault(data["seq"], []).append(now)
+    elif data.get("type") == "event" and data.get("kind") == "post.created":
+        torg.arrived.setdefault(data["ids"]["post"], []).append(now)
+
+
+class _LeanClient(asyncio.Protocol):
+    """A minimal WebSocket client (RFC 6455) for the fan-out: the opening handshake, then it
+    reads server frames, stamps each read with ``time.time()`` *before* parsing anything, and
+    answers pings. No compression, no fragmentation (the servers here send neither for these
+    small messages; a fragmented or compressed frame is an error, not a silent miss).
+
+    Why not the ``websockets`` client: all 4,000 clients share one process on the same 2 CPUs
+    as the servers, and the ``websockets`` client spends tens of µs of Python per received
+    frame (its reader task, frame parser, assembler, async iterator), so with 2,000 frames per
+    event the last clients' reads waited for the others' processing. This client does the
+    least per frame; Torg and the baseline are read by the same code, so the comparison stays
+    fair.
+    """
+
+    def __init__(self, request: bytes, key: str, torg: Deliveries, bare: Deliveries) -> None:
+        self.request = request
+        self.accept = base64.b64encode(
+            hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()
+        )
+        self.torg, self.bare = torg, bare
+        self.buffer = b""
+        self.upgraded = False
+        self.opened: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.transport: Any = None  # uvloop's transports are not asyncio.Transport subclasses
+
+    def connection_made(self, transport: Any) -> None:
+        self.transport = transport
+        transport.write(self.request)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.opened.done():
+            self.opened.set_exception(exc or ConnectionError("closed during the handshake"))
+
+    def data_received(self, data: bytes) -> None:
+        now = time.time()
+        buffer = self.buffer + data if self.buffer else data
+        if not self.upgraded:
+            head, sep, rest = buffer.partition(b"\r\n\r\n")
+            if not sep:
+                self.buffer = buffer
+                return
+            lines = head.split(b"\r\n")
+            accept = [
+                line.split(b":", 1)[1].strip()
+                for line in lines[1:]
+                if line.lower().startswith(b"sec-websocket-accept:")
+            ]
+            if not lines[0].startswith(b"HTTP/1.1 101") or accept != [self.accept]:
+                self.opened.set_exception(ConnectionError(f"handshake refused: {lines[0]!r}"))
+                self._close()
+                return
+            self.upgraded = True
+            self.opened.set_result(None)
+            buffer = rest
+        offset, size = 0, len(buffer)
+        while size - offset >= 2:
+            first, second = buffer[offset], buffer[offset + 1]
+            length, start = second & 0x7F, offset + 2
+            if second & 0x80 or first & 0x70:
+                raise ConnectionError("masked or compressed frame from a server")
+            if length == 126:
+                if size - start < 2:
+                    break
+                length, start = int.from_bytes(buffer[start : start + 2]), start + 2
+            elif length == 127:
+                if size - start < 8:
+                    break
+                length, start = int.from_bytes(buffer[start : start + 8]), start + 8
+            if size - start < length:
+                break
+            payload = buffer[start : start + length]
+            offset = start + length
+            opcode = first & 0x0F
+            if not first & 0x80:
+                raise ConnectionError("fragmented frame")
+            if opcode == 0x1:
+                _record(payload, now, self.torg, self.bare)
+            elif opcode == 0x9:
+                self._send(0xA, payload)  # pong
+            elif opcode == 0x8:
+                self._close()
+                return
+        self.buffer = buffer[offset:]
+
+    def _send(self, opcode: int, payload: bytes) -> None:
+        """A masked frame (clients must mask); control frames only (< 126 bytes)."""
+        mask = os.urandom(4)
+        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        self.transport.write(bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + masked)
+
+    def _close(self) -> None:
+        if self.transport is not None:
+            self.transport.abort()
+
+
+async def _lean_client(
+    url: str, headers: dict[str, str], torg: Deliveries, bare: Deliveries
+) -> asyncio.Transport:
+    parts = urlsplit(url)
+    key = base64.b64encode(os.urandom(16)).decode()
+    lines = [
+        f"GET {parts.path or '/'} HTTP/1.1",
+        f"Host: {parts.netloc}",
+        "Upgrade: websocket",
+        "Connection: Upgrade",
+        f"Sec-WebSocket-Key: {key}",
+        "Sec-WebSocket-Version: 13",
+        *(f"{name}: {value}" for name, value in headers.items()),
+    ]
+    request = ("\r\n".join(lines) + "\r\n\r\n").encode()
+    loop = asyncio.get_running_loop()
+    transport, protocol = await loop.create_connection(
+        lambda: _LeanClient(request, key, torg, bare), parts.hostname, parts.port
+    )
+    await asyncio.wait_for(protocol.opened, timeout=60)
+    return transport
 
 
 async def _open_clients(
@@ -207,6 +336,23 @@ async def _open_clients(
             tasks.append(asyncio.create_task(_client(url, headers, torg, bare, event, done)))
         await asyncio.wait_for(asyncio.gather(*(event.wait() for event in ready)), timeout=120)
     return tasks
+
+
+async def _open_lean_clients(
+    urls_and_headers: list[tuple[str, dict[str, str]]],
+    torg: Deliveries,
+    bare: Deliveries,
+    batch: int = 50,
+) -> list[asyncio.Transport]:
+    transports: list[asyncio.Transport] = []
+    for start in range(0, len(urls_and_headers), batch):
+        transports += await asyncio.gather(
+            *(
+                _lean_client(url, headers, torg, bare)
+                for url, headers in urls_and_headers[start : start + batch]
+            )
+        )
+    return transports
 
 
 # --- Django side ----------------------------------------------------------------------------------
@@ -243,7 +389,7 @@ def prepare(people: int, clients: int, members: int) -> dict[str, Any]:
     """People, the two groups and their levels; made once, reused after."""
     from django.contrib.auth.hashers import make_password
     from django.core.management import call_command
-    from django.db import transaction
+    from django.db import connection, transaction
     from django.db.models import F
 
     from torg.accounts.models import User
@@ -257,7 +403,7 @@ def prepare(people: int, clients: int, members: int) -> dict[str, Any]:
         )
     )
     password = make_password(secrets.token_urlsafe(16))
-    User.objects.bulk_create(
+    made = User.objects.bulk_create(
         [
             User(email=EMAIL.format(n=n), name=f"Bench Person {n}", password=password)
             for n in range(people)
@@ -265,6 +411,7 @@ def prepare(people: int, clients: int, members: int) -> dict[str, Any]:
         ],
         batch_size=1000,
     )
+    new_rows = len(made)
     by_email = dict(
         User.objects.filter(email__endswith="@bench-realtime.torg.example").values_list(
             "email", "pk"
@@ -274,6 +421,7 @@ def prepare(people: int, clients: int, members: int) -> dict[str, Any]:
     author = User.objects.get(pk=ids[0])
 
     def group_of(name: str, size: int, level: str | None) -> Group:
+        nonlocal new_rows
         group, created = Group.objects.get_or_create(
             name=name,
             defaults={"slug": name.lower().replace(" ", "-"), "privacy": "closed"},
@@ -291,6 +439,7 @@ def prepare(people: int, clients: int, members: int) -> dict[str, Any]:
                 batch_size=1000,
             )
             Group.objects.filter(pk=group.pk).update(member_count=F("member_count") + len(new))
+            new_rows += len(new)
             if level is not None:
                 GroupNotificationLevel.objects.bulk_create(
                     [
@@ -305,6 +454,11 @@ def prepare(people: int, clients: int, members: int) -> dict[str, Any]:
 
     fanout = group_of(FANOUT_GROUP, clients, None)
     notify = group_of(NOTIFY_GROUP, members, "all")
+    if new_rows and connection.vendor == "postgresql":
+        # Planner statistics for the new rows now, as autovacuum would soon after: the first
+        # runs on a just-made dataset otherwise plan with empty-table estimates.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     return {"author": author, "fanout": fanout, "notify": notify, "client_ids": ids[:clients]}
 
 
@@ -350,6 +504,8 @@ def websocket_fanout(
     warmup: int,
     redis_url: str,
     database_url: str,
+    client: str = "lean",
+    ws: str = "auto",
 ) -> dict[str, Any]:
     from django.conf import settings
     from django.db import connections, transaction
@@ -368,7 +524,7 @@ def websocket_fanout(
     )
     torg_ports = [_free_port() for _ in range(servers)]
     bare_port = _free_port()
-    processes = [start_torg(port, env) for port in torg_ports]
+    processes = [start_torg(port, env, ws) for port in torg_ports]
     processes.append(start_bare(bare_port, redis_url))
     torg, bare = Deliveries(), Deliveries()
     cpu: dict[str, Any] = {}
@@ -399,11 +555,18 @@ def websocket_fanout(
             targets.append((f"ws://127.0.0.1:{port}/ws/", {"Cookie": cookie, "Origin": ORIGIN}))
             targets.append((f"ws://127.0.0.1:{bare_port}/", {"Origin": ORIGIN}))
         started = time.monotonic()
-        tasks = await _open_clients(targets, torg, bare, done)
-        print(f"  {len(tasks)} connections open in {time.monotonic() - started:.1f} s", flush=True)
+        tasks: list[asyncio.Task[None]] = []
+        transports: list[asyncio.Transport] = []
+        if client == "lean":
+            transports = await _open_lean_clients(targets, torg, bare)
+        else:
+            tasks = await _open_clients(targets, torg, bare, done)
+        opened = len(tasks) + len(transports)
+        print(f"  {opened} connections open in {time.monotonic() - started:.1f} s", flush=True)
         await asyncio.sleep(2)  # welcome messages, subscriptions settle
         loop = asyncio.get_running_loop()
         expected = len(cookies)
+        client_cpu = {"torg": 0.0, "bare": 0.0}
         for n in range(warmup + rounds):
             if n == warmup:
                 cpu["start"] = [cpu_seconds(process.pid) for process in processes]
@@ -411,6 +574,8 @@ def websocket_fanout(
                 ("torg", publish_torg, torg),
                 ("bare", publish_bare, bare),
             ):
+                # This thread runs every client: its CPU until the last frame has arrived.
+                thread_started = time.thread_time()
                 key, sent = await loop.run_in_executor(worker, publish, n)
                 deadline = time.monotonic() + 10
                 while len(deliveries.arrived.get(key, ())) < expected:
@@ -420,9 +585,13 @@ def websocket_fanout(
                     await asyncio.sleep(0.005)
                 if n >= warmup:
                     deliveries.sent_at[key] = sent
+                    client_cpu[name] += time.thread_time() - thread_started
                 await asyncio.sleep(0.2)
         cpu["end"] = [cpu_seconds(process.pid) for process in processes]
+        cpu["client"] = client_cpu
         done.set()
+        for transport in transports:
+            transport.abort()
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -446,6 +615,8 @@ def websocket_fanout(
             "torg": [seconds * 1000 / rounds for seconds in used[:-1]],
             "bare": [used[-1] * 1000 / rounds],
         },
+        # CPU per event (ms) of the thread running all the clients, from publish to last frame.
+        "client_cpu_ms": {name: seconds * 1000 / rounds for name, seconds in cpu["client"].items()},
     }
 
 
@@ -516,10 +687,27 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="clients do not offer permessage-deflate (browsers do; servers accept it by default)",
     )
+    parser.add_argument(
+        "--client",
+        choices=["lean", "websockets"],
+        default=None,
+        help="the clients: a minimal frame reader (default without compression) or the "
+        "websockets library (default, and required, with compression)",
+    )
+    parser.add_argument(
+        "--ws",
+        choices=["auto", "websockets", "websockets-sansio", "wsproto"],
+        default="auto",
+        help="uvicorn's WebSocket implementation for the Torg processes",
+    )
     parser.add_argument("--port", type=int, default=0, help="broadcaster mode only")
     args = parser.parse_args(argv)
     if args.no_compression:
         COMPRESSION["compression"] = None
+    if args.client is None:
+        args.client = "lean" if args.no_compression else "websockets"
+    if args.client == "lean" and not args.no_compression:
+        parser.error("--client lean does not offer compression: add --no-compression")
     _raise_open_files()
     if not args.redis_url:
         parser.error("--redis-url (or TORG_BENCH_REDIS_URL) is required")
@@ -563,7 +751,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"\nWebSocket fan-out: {args.clients:,} clients, {args.servers} Torg processes, "
             f"{args.rounds} rounds (+{args.warmup} warm-up), "
-            f"compression {'off' if args.no_compression else 'on (permessage-deflate)'}:",
+            f"compression {'off' if args.no_compression else 'on (permessage-deflate)'}, "
+            f"{args.client} clients, uvicorn --ws {args.ws}:",
             flush=True,
         )
         from django.contrib.sessions.models import Session
@@ -579,6 +768,8 @@ def main(argv: list[str] | None = None) -> int:
             warmup=args.warmup,
             redis_url=args.redis_url,
             database_url=args.database_url,
+            client=args.client,
+            ws=args.ws,
         )
         Session.objects.filter(session_key__in=[c.split("=", 1)[1] for c in cookies]).delete()
         for name in ("torg", "bare"):
@@ -593,7 +784,12 @@ def main(argv: list[str] | None = None) -> int:
                 f"  ({len(latencies):,} deliveries)"
             )
             per_process = ", ".join(f"{ms:.1f}" for ms in result["cpu_ms"][name])
-            print(f"  {'':24} server CPU per event: {per_process} ms per process")
+            client_ms = result["client_cpu_ms"][name]
+            print(
+                f"  {'':24} server CPU per event: {per_process} ms per process; "
+                f"client CPU per event {client_ms:.1f} ms "
+                f"({client_ms * 1000 / args.clients:.1f} µs per frame)"
+            )
     print(f"load after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 

@@ -36,7 +36,7 @@ from torg.realtime.events import (
     resume_floor,
     user_channel,
 )
-from torg.realtime.hub import hub_for
+from torg.realtime.hub import ASGISend, hub_for, server_send
 from torg.realtime.models import RealtimeEvent
 
 REPLAY_MAX = 200
@@ -90,13 +90,29 @@ def check_event(
 
 def users_seeing_group(group_id: int, users: Iterable[User]) -> set[int]:
     """Which of ``users`` may see group ``group_id``'s content: for each the same answer as
-    ``content_visible_groups(user).filter(pk=group_id).exists()``, in one or two queries."""
-    people = {user.pk: user for user in users if as_person(user) is not None}
+    ``content_visible_groups(user).filter(pk=group_id).exists()``, in one query (PostgreSQL)
+    or a few."""
+    return people_seeing_group(
+        group_id, {user.pk: user.is_guest for user in users if as_person(user) is not None}
+    )
+
+
+def people_seeing_group(group_id: int, people: dict[int, bool]) -> set[int]:
+    """``users_seeing_group`` for ``people`` given as {user id: is a guest}, all of them
+    signed in and active (``as_person``): which may see group ``group_id``'s content.
+
+    Open groups: every employee, and guests with a membership row; closed and secret groups:
+    whoever has a membership row.
+    """
+    if not people:
+        return set()
+    if connection.vendor == "postgresql":
+        return _people_seeing_group_postgresql(group_id, people)
     privacy = Group.objects.filter(pk=group_id).values_list("privacy", flat=True).first()
-    if privacy is None or not people:
+    if privacy is None:
         return set()
     open_group = privacy == Group.Privacy.OPEN
-    seeing = {pk for pk, user in people.items() if open_group and not user.is_guest}
+    seeing = {pk for pk, is_guest in people.items() if open_group and not is_guest}
     # Only the rest need a membership row: everyone for closed and secret groups, guests for
     # open ones.
     rest = sorted(set(people) - seeing)
@@ -107,6 +123,39 @@ def users_seeing_group(group_id: int, users: Iterable[User]) -> set[int]:
                 "user_id", flat=True
             )
         )
+    return seeing
+
+
+def _people_seeing_group_postgresql(group_id: int, people: dict[int, bool]) -> set[int]:
+    """One statement and two parameters however many people: the group's privacy and the
+    membership rows of those who need one (the ids as one array, ``= ANY``).
+
+    The ORM's ``user_id__in`` for 1,000 connections of a process is 1,000 placeholders built,
+    quoted and parsed for every event: about 5 ms of CPU on the path of every delivery, where
+    this takes a fraction of that.
+    """
+    everyone = list(people)
+    guests = [pk for pk, is_guest in people.items() if is_guest]
+    group_table = connection.ops.quote_name(Group._meta.db_table)
+    membership_table = connection.ops.quote_name(Membership._meta.db_table)
+    member_column = connection.ops.quote_name(Membership._meta.get_field("user").column)
+    group_column = connection.ops.quote_name(Membership._meta.get_field("group").column)
+    group_key = connection.ops.quote_name(str(Group._meta.pk.column))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT g.privacy, ARRAY(SELECT m.{member_column} FROM {membership_table} m"  # noqa: S608 - table/column names from models; values are parameters
+            f" WHERE m.{group_column} = g.{group_key} AND m.{member_column} = ANY("
+            "CASE WHEN g.privacy = %s THEN %s::bigint[] ELSE %s::bigint[] END))"
+            f" FROM {group_table} g WHERE g.{group_key} = %s",
+            [Group.Privacy.OPEN, guests, everyone, group_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return set()
+    privacy, members = row
+    seeing = set(members)
+    if privacy == Group.Privacy.OPEN:
+        seeing.update(pk for pk, is_guest in people.items() if not is_guest)
     return seeing
 
 
@@ -195,6 +244,9 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
     (``torg.realtime.hub``); user, post and network channels through the channel layer."""
 
     user: User
+    user_id: int
+    server_send: ASGISend
+    ready: bool
     joined: set[str]
     replayed: set[int]
 
@@ -203,7 +255,12 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         if person is None:
             await self.close(code=4401)
             return
-        self.user = person
+        # The account itself rather than Channels' lazy wrapper around it (resolved by now):
+        # the hub reads each connection's person for every group event, and every attribute
+        # read through the wrapper costs a call.
+        self.user = getattr(person, "_wrapped", person)
+        self.user_id = person.pk
+        self.server_send = server_send(self.base_send)
         self.joined = set()
         self.replayed = set()
         # Group events the hub hands over before the welcome went out wait here, as they
@@ -216,10 +273,13 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(
             {"type": "welcome", "last_event_id": newest, "text": client_texts(self._language())}
         )
+        # Ready only once the queue is empty: an event arriving while an earlier one is being
+        # sent (a send can wait for the socket to drain) joins the queue behind it.
+        while self.early:
+            early, self.early = self.early, []
+            for text in early:
+                await self.send(text_data=text)
         self.ready = True
-        early, self.early = self.early, []
-        for text in early:
-            await self.send(text_data=text)
 
     async def hub_deliver(self, event_id: int, channel: str, text: str) -> None:
         """A group event the hub checked for this person (``GroupHub.deliver``)."""

@@ -9,12 +9,13 @@ Channel groups: ``group-<id>`` (a group's members and, for open groups, employee
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -51,7 +52,7 @@ def publish(channel: str, kind: str, ids: dict[str, int]) -> int:
     event = RealtimeEvent.objects.create(channel=channel, kind=kind, payload=clean)
     if event.pk % PRUNE_EVERY == 0:
         prune(newest_id=event.pk)
-    _send_on_commit([event])
+    _send_on_commit([(event.pk, channel, kind, clean)])
     return event.pk
 
 
@@ -61,35 +62,62 @@ def publish_many(events: Iterable[tuple[str, str, dict[str, int]]]) -> list[int]
     Fan-outs (a notification for each of 5,000 people, 500 new members of a group) would
     otherwise cost one insert and one round trip to the channel layer per event.
     """
-    rows = [
-        RealtimeEvent(channel=channel, kind=kind, payload={str(k): int(v) for k, v in ids.items()})
-        for channel, kind, ids in events
+    wanted = [
+        (channel, kind, {str(k): int(v) for k, v in ids.items()}) for channel, kind, ids in events
     ]
-    if not rows:
+    if not wanted:
         return []
-    RealtimeEvent.objects.bulk_create(rows)
-    ids = [row.pk for row in rows]
+    if connection.vendor == "postgresql":
+        ids = _insert_postgresql(wanted)
+    else:
+        rows = [RealtimeEvent(channel=c, kind=k, payload=p) for c, k, p in wanted]
+        RealtimeEvent.objects.bulk_create(rows)
+        ids = [row.pk for row in rows]
     first, last = min(ids), max(ids)
     if last // PRUNE_EVERY > (first - 1) // PRUNE_EVERY:  # a multiple of PRUNE_EVERY in range
         prune(newest_id=last)
-    _send_on_commit(rows)
+    _send_on_commit([(pk, *event) for pk, event in zip(ids, wanted, strict=True)])
     return ids
 
 
-def _send_on_commit(rows: list[RealtimeEvent]) -> None:
-    """After commit (like ``torg.core.events.send_event_on_commit``), send ``rows`` in order."""
+def _insert_postgresql(events: list[tuple[str, str, dict[str, int]]]) -> list[int]:
+    """Insert ``events`` in one statement of three array parameters; their ids, in order.
+
+    ``bulk_create`` prepares every value of every row through its field (5,000 notifications'
+    events: 20,000 values, about a quarter of ``notify_post_created``'s CPU). The rows are
+    inserted in the arrays' order (``ORDER BY n``), so the sequence hands out ascending ids in
+    that order.
+    """
+    table = connection.ops.quote_name(RealtimeEvent._meta.db_table)
+    column_of = {field.name: str(field.column) for field in RealtimeEvent._meta.concrete_fields}
+    columns = ", ".join(
+        connection.ops.quote_name(column_of[name])
+        for name in ("channel", "kind", "payload", "created_at")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT e.channel, e.kind, e.payload, %s"  # noqa: S608 - table/column names from the model; values are parameters
+            " FROM unnest(%s::varchar[], %s::varchar[], %s::jsonb[])"
+            " WITH ORDINALITY AS e(channel, kind, payload, n) ORDER BY e.n RETURNING id",
+            [
+                timezone.now(),
+                [channel for channel, _kind, _payload in events],
+                [kind for _channel, kind, _payload in events],
+                [json.dumps(payload) for _channel, _kind, payload in events],
+            ],
+        )
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def _send_on_commit(events: list[tuple[int, str, str, dict[str, int]]]) -> None:
+    """After commit (like ``torg.core.events.send_event_on_commit``), send ``events``
+    (id, channel, kind, ids) in order."""
     messages = [
         (
-            row.channel,
-            {
-                "type": "realtime.event",
-                "channel": row.channel,
-                "id": row.pk,
-                "kind": row.kind,
-                "ids": row.payload,
-            },
+            channel,
+            {"type": "realtime.event", "channel": channel, "id": pk, "kind": kind, "ids": payload},
         )
-        for row in rows
+        for pk, channel, kind, payload in events
     ]
     transaction.on_commit(lambda: _send_all(messages), robust=True)
 

@@ -305,3 +305,96 @@ def test_post_gaining_traction_is_a_highlight_once(
     with committed():
         do_react(actor=world.per, target=item, kind="like")
     assert recipients(Kind.GROUP_POST) == ["Ola", "Per"]
+
+
+def test_new_notifications_get_every_column_and_an_unread_one_made_meanwhile_stays(
+    world: World, committed: Committed
+) -> None:
+    """``_insert_new`` (one statement on PostgreSQL, ``bulk_create`` elsewhere) writes the
+    template's columns with each recipient and reason, and leaves alone a recipient who got an
+    unread notification for the same target in the meantime."""
+    from torg.notifications.delivery import _insert_new
+
+    item = post(committed, world.kari, world.open)
+    key = f"test:p{item.pk}"
+    now = timezone.now().replace(microsecond=0)
+    earlier = now - timedelta(minutes=5)
+    Notification.objects.create(
+        recipient=world.per,
+        kind=Kind.MENTION,
+        reason="mentioned",
+        aggregation_key=key,
+        created_at=earlier,
+        updated_at=earlier,
+    )
+    template = Notification(
+        kind=Kind.GROUP_POST,
+        post=item,
+        group_id=world.open.pk,
+        actor_id=world.kari.pk,
+        actor_count=1,
+        recent_actor_ids=[world.kari.pk],
+        data={"note": 'ÆØÅ "quoted"'},
+        aggregation_key=key,
+        created_at=now,
+        updated_at=now,
+    )
+    _insert_new(template, [(world.ola.pk, "group_all"), (world.per.pk, "group_highlights")])
+    fields = ["recipient_id", "kind", "reason", "post_id", "comment_id", "group_id", "actor_id"]
+    fields += ["actor_count", "recent_actor_ids", "data", "created_at", "updated_at", "read_at"]
+    rows = Notification.objects.filter(aggregation_key=key).order_by("recipient_id")
+    by_recipient = {row["recipient_id"]: row for row in rows.values(*fields)}
+    assert by_recipient == {
+        world.ola.pk: {
+            "recipient_id": world.ola.pk,
+            "kind": "group_post",
+            "reason": "group_all",
+            "post_id": item.pk,
+            "comment_id": None,
+            "group_id": world.open.pk,
+            "actor_id": world.kari.pk,
+            "actor_count": 1,
+            "recent_actor_ids": [world.kari.pk],
+            "data": {"note": 'ÆØÅ "quoted"'},
+            "created_at": now,
+            "updated_at": now,
+            "read_at": None,
+        },
+        world.per.pk: {
+            "recipient_id": world.per.pk,
+            "kind": "mention",
+            "reason": "mentioned",
+            "post_id": None,
+            "comment_id": None,
+            "group_id": None,
+            "actor_id": None,
+            "actor_count": 1,
+            "recent_actor_ids": [],
+            "data": {},
+            "created_at": earlier,
+            "updated_at": earlier,
+            "read_at": None,
+        },
+    }
+
+
+def test_recipient_filters_send_the_ids_as_one_array_on_postgresql(
+    world: World, committed: Committed
+) -> None:
+    """``id_among``: one ``= ANY(array)`` parameter on PostgreSQL, ``IN`` elsewhere; the same
+    rows either way."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from torg.notifications.rules import levels_for_members
+
+    actions.do_set_group_level(actor=world.ola, group=world.open, level="all")
+    people = [world.ola.pk, world.per.pk, world.kari.pk]
+    with CaptureQueriesContext(connection) as queries:
+        levels = levels_for_members(world.open, people)
+    assert levels == {world.ola.pk: "all", world.per.pk: "mentions", world.kari.pk: "mentions"}
+    (query,) = queries.captured_queries
+    if connection.vendor == "postgresql":
+        assert "= ANY(" in query["sql"] and " IN (" not in query["sql"]
+    else:
+        assert " IN (" in query["sql"]

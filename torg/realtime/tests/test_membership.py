@@ -363,3 +363,89 @@ def test_group_check_survives_a_broken_kept_connection(make_user: Callable[..., 
     connection.ensure_connection()
     connection.connection.close()  # the server went away under the kept connection
     assert consumers._users_seeing_group_on_kept_connection(group.pk, [owner]) == {owner.pk}
+
+
+def test_group_check_is_one_statement_on_postgresql_however_many_people(
+    make_user: Callable[..., User],
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    owner = make_user()
+    members = [make_user() for _ in range(3)]
+    guest_member, guest, outsider = make_user(is_guest=True), make_user(is_guest=True), make_user()
+    closed = group_actions.do_create_group(actor=owner, name="Closed team", privacy="closed")
+    open_group = group_actions.do_create_group(actor=owner, name="Open team", privacy="open")
+    for group in (closed, open_group):
+        for person in (*members, guest_member):
+            group_actions.do_add_member(group=group, user=person)
+    people = [owner, *members, guest_member, guest, outsider]
+    insiders = {owner.pk, guest_member.pk, *(member.pk for member in members)}
+    # SQLite: the privacy, then the membership rows in chunks of MEMBERSHIP_CHUNK.
+    statements = 1 if connection.vendor == "postgresql" else 2
+    for group, expected in (
+        (closed, insiders),
+        (open_group, insiders | {outsider.pk}),  # every employee; guests only as members
+    ):
+        with CaptureQueriesContext(connection) as queries:
+            assert consumers.users_seeing_group(group.pk, people) == expected
+        assert len(queries) == statements
+    with CaptureQueriesContext(connection) as queries:
+        assert consumers.users_seeing_group(10**9, people) == set()
+        assert consumers.users_seeing_group(closed.pk, []) == set()
+    assert len(queries) == 1  # no statement at all for nobody
+
+
+def test_hub_writes_to_the_servers_send_beneath_the_session_middleware(
+    make_user: Callable[..., User],
+) -> None:
+    """The hub skips Channels' session middleware (it passes ``websocket.send`` on untouched)
+    and writes to the ASGI server's own send: here the test communicator's output queue."""
+    from channels.layers import get_channel_layer
+
+    from torg.realtime.hub import hub_for
+
+    owner, member = make_user(), make_user()
+    group = group_actions.do_create_group(actor=owner, name="Team", privacy="closed")
+    group_actions.do_add_member(group=group, user=member)
+    post = post_actions.do_create_post(author=owner, group=group, body="Hi")
+    cookie = session_cookie(member)
+
+    async def body() -> None:
+        ws = await connected(cookie)
+        (receiver,) = hub_for(get_channel_layer()).members[events.group_channel(group.pk)]
+        assert receiver.server_send == ws.output_queue.put
+        assert receiver.server_send != receiver.base_send  # type: ignore[attr-defined]
+        ids = {"post": post.pk, "author": owner.pk, "group": group.pk}
+        event_id = await db(events.publish)(events.group_channel(group.pk), "post.created", ids)
+        assert await ws.receive_json_from(timeout=5) == {
+            "type": "event",
+            "id": event_id,
+            "kind": "post.created",
+            "ids": ids,
+        }
+        assert await ws.receive_nothing(timeout=0.1)
+        # The consumer's own sends still go through its usual path, after the hub's.
+        await ws.send_json_to({"type": "subscribe", "post": post.pk})
+        assert await ws.receive_json_from(timeout=5) == {"type": "subscribed", "post": post.pk}
+        await ws.disconnect()
+
+    run_async(body)
+
+
+def test_server_send_keeps_a_session_wrapper_that_acts_on_websocket_sends() -> None:
+    from channels.sessions import InstanceSessionWrapper
+
+    from torg.realtime.hub import server_send
+
+    async def raw(message: dict[str, Any]) -> None:
+        return None
+
+    class Saving(InstanceSessionWrapper):  # type: ignore[misc]
+        save_message_types = ["http.response.start", "websocket.send"]
+
+    plain = InstanceSessionWrapper({"cookies": {}}, raw)
+    saving = Saving({"cookies": {}}, raw)
+    assert server_send(plain.send) is raw
+    assert server_send(saving.send) == saving.send
+    assert server_send(raw) is raw
