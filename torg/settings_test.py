@@ -17,7 +17,7 @@ else:
     os.environ["TORG_DATABASE_URL"] = "sqlite:///:memory:"
 
 from torg.settings import *  # noqa: F403
-from torg.settings import DATABASES, VAR_DIR
+from torg.settings import DATABASES, MIDDLEWARE, VAR_DIR
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Browser tests use a live server thread; a file database is shared with it safely.
@@ -37,3 +37,6 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "test-media"
 SIGNUP_DOMAINS = ["example.com"]
+# Counts the live server's requests in flight, so browser journeys end only once it has answered
+# them (torg/core/tests/inflight.py).
+MIDDLEWARE = ["torg.core.tests.inflight.InFlightMiddleware", *MIDDLEWARE]

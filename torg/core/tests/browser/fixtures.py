@@ -16,6 +16,8 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
+from torg.core.tests.inflight import wait_until_idle
+
 SYSTEM_CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -61,7 +63,12 @@ def live_url(django_db_setup: None, transactional_db: None, live_server: object)
     return str(live_server.url).rstrip("/")  # type: ignore[attr-defined]
 
 
-def _page(browser: Browser, **options: object) -> Iterator[Page]:
+def _page(browser: Browser, request: pytest.FixtureRequest, **options: object) -> Iterator[Page]:
+    # A journey's live server (and its database) must outlive its pages: set up first, it is
+    # torn down last, so the database is emptied only after the page is closed and the server
+    # has answered what the page had sent (a TRUNCATE racing such a request can deadlock).
+    if "live_url" in request.fixturenames:
+        request.getfixturevalue("live_url")
     context = browser.new_context(locale="en-GB", color_scheme="light", **options)  # type: ignore[arg-type]
     context.set_default_timeout(10_000)
     page = context.new_page()
@@ -69,32 +76,35 @@ def _page(browser: Browser, **options: object) -> Iterator[Page]:
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield page
     context.close()
+    wait_until_idle()
     # A script error (a CSP violation that breaks htmx, say) fails the journey that caused it.
     assert errors == []
 
 
 @pytest.fixture
-def desktop_page(browser: Browser) -> Iterator[Page]:
-    yield from _page(browser, viewport=DESKTOP)
+def desktop_page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    yield from _page(browser, request, viewport=DESKTOP)
 
 
 @pytest.fixture
-def phone_page(browser: Browser) -> Iterator[Page]:
-    yield from _page(browser, viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
+def phone_page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    yield from _page(
+        browser, request, viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
 
 
 @pytest.fixture(params=["desktop", "phone"])
 def any_page(request: pytest.FixtureRequest, browser: Browser) -> Iterator[Page]:
     """The same journey at 1280 px and at 375 px; ``any_page.torg_width`` names which."""
-    for page in _page(browser, **_width_options(request.param)):
+    for page in _page(browser, request, **_width_options(request.param)):
         page.torg_width = request.param  # type: ignore[attr-defined]
         yield page
 
 
 @pytest.fixture
-def second_page(browser: Browser, any_page: Page) -> Iterator[Page]:
+def second_page(browser: Browser, request: pytest.FixtureRequest, any_page: Page) -> Iterator[Page]:
     """A second browser (its own cookies: another person) at the same width as ``any_page``."""
-    yield from _page(browser, **_width_options(any_page.torg_width))  # type: ignore[attr-defined]
+    yield from _page(browser, request, **_width_options(any_page.torg_width))  # type: ignore[attr-defined]
 
 
 def _width_options(width: str) -> dict[str, object]:
