@@ -11,9 +11,13 @@
    sends every clients/rate seconds (random phase), a body carrying its send time. Every other
    member records when the ``message.new`` event arrived. Reported: send-to-receive latency
    p50/p99 (receive minus send, same clock), send-to-ack latency, messages lost (acknowledged
-   but not delivered to every other member after a drain), out-of-order arrivals (a seq lower
-   than one already received on that connection) and gaps seen (a seq more than one ahead:
-   the client would fetch the missing ones).
+   but not delivered to every other member after the drain: the clients read until every
+   acknowledged message has reached every member, at most 30 s after the last ack),
+   out-of-order arrivals (a seq lower than one already received on that connection) and gaps
+   seen (a seq more than one ahead: the client would fetch the missing ones), and the CPU time
+   spent per message during the measured seconds by the servers, their PostgreSQL backends,
+   Redis (shared with anything else on the machine) and this process (the clients), from
+   /proc: a figure that depends little on how busy the machine is.
    Baseline in the same run: the same clients, conversations and rate on the bare channel
    layer (channels_redis ``RedisPubSubChannelLayer.group_send`` to 1,000 receiver channels in
    200 groups; no Django, consumers or database), measured the same way.
@@ -75,6 +79,81 @@ def start_torg(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
 
 def uptime() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of ``pids`` (and their threads), from /proc; gone ones count 0."""
+    total = 0.0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / _TICKS
+    return total
+
+
+def redis_pids() -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/comm") as comm:
+                    if comm.read().strip() == "redis-server":
+                        pids.append(int(entry))
+            except OSError:
+                continue
+    return pids
+
+
+def database_backend_pids() -> list[int]:
+    """PostgreSQL server processes serving this database (the servers' connections)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+        pids = [row[0] for row in cursor.fetchall()]
+    connection.close()
+    return pids
+
+
+@dataclass
+class CpuMeter:
+    """CPU seconds spent during the measured window: servers, PostgreSQL, Redis, this process."""
+
+    servers: list[int] = field(default_factory=list)
+    database: list[int] = field(default_factory=list)
+    start: dict[str, float] = field(default_factory=dict)
+    spent: dict[str, float] = field(default_factory=dict)
+
+    def _now(self) -> dict[str, float]:
+        return {
+            "servers": cpu_seconds(self.servers),
+            "PostgreSQL": cpu_seconds(self.database),
+            "Redis (shared)": cpu_seconds(redis_pids()),
+            "clients": cpu_seconds([os.getpid()]),
+        }
+
+    def begin(self) -> None:
+        self.start = self._now()
+
+    def end(self) -> None:
+        self.spent = {k: v - self.start[k] for k, v in self._now().items()}
+
+    def line(self, messages: int) -> str:
+        parts = [
+            f"{name} {1000 * seconds / max(messages, 1):.2f}"
+            for name, seconds in self.spent.items()
+            if name != "servers" or self.servers
+        ]
+        return "CPU ms per message: " + ", ".join(parts)
 
 
 # --- dataset ------------------------------------------------------------------------------------
@@ -201,6 +280,8 @@ class Tally:
     gaps: int = 0
     duplicates: int = 0
     errors: list[str] = field(default_factory=list)
+    cpu: CpuMeter = field(default_factory=CpuMeter)
+    drain: float | None = None  # seconds from the end of sending to the last delivery
 
     def lost(self, members: dict[int, list[int]], senders: dict[Any, int]) -> int:
         missing = 0
@@ -241,10 +322,12 @@ async def torg_delivery(
     rate: float,
     seconds: float,
     warmup: float,
+    server_pids: list[int],
 ) -> tuple[Tally, dict[Any, int]]:
     import websockets
 
     tally, senders = Tally(acked=set()), {}
+    tally.cpu.servers = server_pids
     ids: list[int] = data["ids"]
     # Client ids unique to this run: a message left by an earlier run (one whose clean-up did
     # not happen) would make a send an idempotent retry (no event) instead of a new message.
@@ -252,7 +335,12 @@ async def torg_delivery(
     room_of = {uid: room for room, members in data["members"].items() for uid in members}
     measuring = {"on": False}
     stop = asyncio.Event()
+    drained = asyncio.Event()
     connected = 0
+    waiting: list[dict[str, float]] = []  # each client's sends not acknowledged yet
+
+    def unacked() -> int:
+        return sum(len(pending) for pending in waiting)
 
     async def client(index: int) -> None:
         nonlocal connected
@@ -273,6 +361,7 @@ async def torg_delivery(
             receiver.last[room] = welcome["conversations"][str(room)]
             connected += 1
             pending: dict[str, float] = {}
+            waiting.append(pending)
 
             async def reader() -> None:
                 async for raw in ws:
@@ -325,11 +414,8 @@ async def torg_delivery(
                 )
                 next_at += interval
                 await asyncio.sleep(max(0.0, next_at - time.monotonic()))
-            # Drain: wait for every ack (up to a minute), then for the events still in flight.
-            deadline = time.monotonic() + 60
-            while pending and time.monotonic() < deadline:
-                await asyncio.sleep(0.1)
-            await asyncio.sleep(3)
+            # Drain: read until every acknowledged message reached every member (or time out).
+            await drained.wait()
             read.cancel()
 
     started = asyncio.Event()
@@ -344,10 +430,23 @@ async def torg_delivery(
     print(f"  {connected:,} chat connections open", flush=True)
     started.set()
     await asyncio.sleep(warmup)
+    tally.cpu.database = await asyncio.to_thread(database_backend_pids)
     measuring["on"] = True
+    tally.cpu.begin()
     await asyncio.sleep(seconds)
     measuring["on"] = False
+    tally.cpu.end()
     stop.set()
+    # Drain: wait for every ack (up to a minute), then up to 30 s for the deliveries still in
+    # flight; what has not arrived by then counts as lost.
+    stopped = time.monotonic()
+    while unacked() and time.monotonic() < stopped + 60:
+        await asyncio.sleep(0.2)
+    acked_at = time.monotonic()
+    while tally.lost(data["members"], senders) and time.monotonic() < acked_at + 30:
+        await asyncio.sleep(0.2)
+    tally.drain = time.monotonic() - stopped
+    drained.set()
     await asyncio.gather(*tasks, return_exceptions=True)
     return tally, senders
 
@@ -408,8 +507,10 @@ async def bare_delivery(
     sending = [asyncio.create_task(send(uid)) for uid in ids]
     await asyncio.sleep(warmup)
     measuring["on"] = True
+    tally.cpu.begin()
     await asyncio.sleep(seconds)
     measuring["on"] = False
+    tally.cpu.end()
     stop.set()
     await asyncio.gather(*sending, return_exceptions=True)
     await asyncio.sleep(5)
@@ -435,13 +536,14 @@ def report(label: str, tally: Tally, senders: dict[Any, int], data: dict[str, An
     if tally.acked is not None:
         print(
             f"  {'':26} acknowledged {len(tally.acked):,} of {len(tally.sent):,} by the end "
-            "of the drain"
+            f"of the drain ({tally.drain or 0:.1f} s after the last send)"
         )
     print(
         f"  {'':26} lost {tally.lost(data['members'], senders)}  out-of-order "
         f"{tally.out_of_order}  gaps {tally.gaps}  duplicates {tally.duplicates}  "
         f"errors {len(tally.errors)}"
     )
+    print(f"  {'':26} {tally.cpu.line(len(tally.sent))}")
     for error in tally.errors[:3]:
         print(f"  {'':26} {error}")
 
@@ -618,6 +720,7 @@ def main(argv: list[str] | None = None) -> int:
                     rate=args.rate,
                     seconds=args.seconds,
                     warmup=args.warmup,
+                    server_pids=[process.pid for process in processes],
                 )
 
             _run(torg_run())

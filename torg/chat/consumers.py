@@ -35,7 +35,14 @@ from django.http import Http404
 
 from torg.accounts.models import User
 from torg.chat import actions, events, presence, selectors, serialize
-from torg.chat.access import access_conversation, members_among, my_conversations, parse_id
+from torg.chat.access import (
+    access_conversation,
+    members_among,
+    members_of_many,
+    my_conversations,
+    parse_id,
+)
+from torg.chat.hub import ChatHub, event_text, hub_for
 from torg.chat.models import Conversation, Participant
 from torg.groups.access import as_person
 
@@ -70,9 +77,15 @@ def database_sync_to_async[T](func: Callable[..., T]) -> Callable[..., Awaitable
 
 # Sends run on threads of their own (each with its database connection), so deliveries and
 # the membership checks on the main database thread do not wait behind them. A conversation
-# always uses the same thread: its messages are stored and published in order.
-SEND_THREADS = 4
+# always uses the same thread: its messages are stored and published in order. A send waits
+# mostly for PostgreSQL's commit (its WAL flush) and Redis, with the interpreter released:
+# with 4 threads a machine whose disk was busy with other work stored fewer than 200 messages
+# a second and the sends queued for seconds; concurrent commits share a flush.
+SEND_THREADS = 16
 _send_pools: list[ThreadPoolExecutor] = []
+
+
+_send_runners: list[Callable[..., Awaitable[dict[str, Any]]]] = []
 
 
 def _send_pool(conversation_id: int) -> ThreadPoolExecutor:
@@ -82,6 +95,18 @@ def _send_pool(conversation_id: int) -> ThreadPoolExecutor:
             for n in range(SEND_THREADS)
         )
     return _send_pools[conversation_id % SEND_THREADS]
+
+
+def _send_on_thread(conversation_id: int) -> Callable[..., Awaitable[dict[str, Any]]]:
+    """``_send`` on the conversation's send thread. Made once per thread, not per message:
+    building the wrapper (``functools.update_wrapper`` and friends) was a seventh of the
+    event loop's time in a profile at 200 messages a second."""
+    if not _send_runners:
+        _send_runners.extend(
+            sync_to_async(_send, thread_sensitive=False, executor=_send_pool(n))
+            for n in range(SEND_THREADS)
+        )
+    return _send_runners[conversation_id % SEND_THREADS]
 
 
 def close_send_connections() -> None:
@@ -118,8 +143,11 @@ def _members_now(conversation_id: int, user_ids: set[int]) -> set[int]:
 
 
 def _members_of_many(asked: dict[int, set[int]]) -> dict[int, set[int]]:
-    """``{conversation: members among the people asked}``: direct and group conversations in
-    one query, each group's chat in one more."""
+    """``{conversation: members among the people asked}``: on PostgreSQL in one statement
+    (``access.members_of_many``); else direct and group conversations in one query, each
+    group's chat in one more."""
+    if connection.vendor == "postgresql":
+        return members_of_many(asked)
     answer: dict[int, set[int]] = {}
     plain: dict[int, set[int]] = {}
     for conversation_id, user_ids in asked.items():
@@ -173,25 +201,6 @@ async def _answer(key: int) -> None:
     answer.set_result(members)
 
 
-# Each event's JSON, made once per process (every receiving connection sends the same text).
-_texts: dict[str, str] = {}
-_TEXTS_KEPT = 4096
-
-
-def _event_text(message: dict[str, Any]) -> str:
-    uid: str = message["uid"]
-    text = _texts.get(uid)
-    if text is None:
-        event = {k: v for k, v in message.items() if k not in ("type", "channel", "uid")}
-        text = json.dumps({"type": "event", **event})
-        if len(_texts) >= _TEXTS_KEPT:
-            # Insertion order: drop the oldest half (their receivers have long sent them).
-            for old in list(_texts)[: _TEXTS_KEPT // 2]:
-                del _texts[old]
-        _texts[uid] = text
-    return text
-
-
 def _missing(user: User, conversation_id: int, after: int, upto: int) -> list[tuple[int, str]]:
     """message.new events for seqs ``after`` < seq < ``upto`` read from the database, for a
     connection that still belongs to the conversation (else nothing)."""
@@ -232,13 +241,19 @@ def _load_urls() -> None:
     get_resolver().url_patterns  # noqa: B018 (the import is the point)
 
 
-def _channels_of(user: User) -> tuple[list[str], dict[int, int]]:
-    rows = list(
+def _conversations_of(user: User) -> dict[int, int]:
+    """{conversation id: last seq} of the person's conversations (newest first, at most
+    ``MAX_CONVERSATIONS``)."""
+    return dict(
         my_conversations(user)
         .order_by("-last_message_at")
         .values_list("pk", "last_seq")[:MAX_CONVERSATIONS]
     )
-    return [events.conversation_channel(pk) for pk, _seq in rows], dict(rows)
+
+
+async def _check_members(asked: dict[int, set[int]]) -> dict[int, set[int]]:
+    """The hub's membership check, on the database thread with its kept connection."""
+    return await database_sync_to_async(_members_of_many)(asked)
 
 
 def _send(user: User, content: dict[str, Any]) -> dict[str, Any]:
@@ -280,8 +295,12 @@ def _read(user: User, conversation_id: Any, seq: Any) -> None:
 
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
+    """One connection. Its conversations' events come through the process's hub
+    (``torg.chat.hub``, ``hub_deliver``); its own channel (``chatuser-<id>``: added, removed)
+    through the channel layer."""
+
     user: User
-    joined: set[str]
+    conversations: set[int]  # the conversations this connection listens to (in the hub)
     sending: set[asyncio.Task[None]]
     # Per conversation: the seq of the last message.new sent to this client, and those that
     # arrived ahead of a missing one (seq → JSON), so the client gets them in seq order.
@@ -289,11 +308,16 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     held: dict[int, dict[int, str]]
     filling: dict[int, asyncio.Task[None]]
     ordering: asyncio.Lock
+    # Events the hub hands over before the welcome went out wait here.
+    ready: bool
+    early: list[tuple[int, dict[str, Any], str]]
 
     async def connect(self) -> None:
         self.sending = set()
+        self.conversations = set()
         self.last_seq, self.held, self.filling = {}, {}, {}
         self.ordering = asyncio.Lock()
+        self.ready, self.early = False, []
         person = as_person(self.scope.get("user"))
         if person is None:
             await self.close(code=4401)
@@ -301,23 +325,27 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.user = person
         if not _warming:  # the process's first connection: load the URLconf meanwhile
             _warming.append(asyncio.get_running_loop().run_in_executor(None, _load_urls))
-        channels, seqs = await database_sync_to_async(_channels_of)(person)
-        self.joined = {events.user_channel(person.pk), *channels}
-        for channel in self.joined:
-            await self.channel_layer.group_add(channel, self.channel_name)
+        seqs = await database_sync_to_async(_conversations_of)(person)
         self.last_seq.update(seqs)
+        await self.channel_layer.group_add(events.user_channel(person.pk), self.channel_name)
+        for conversation_id in seqs:
+            await self._join(conversation_id)
         await self.accept()
         await database_sync_to_async(presence.report)(person.pk, "online")
         await self.send_json({"type": "welcome", "conversations": seqs})
+        while self.early:  # what comes meanwhile joins the end of the list
+            conversation_id, message, text = self.early.pop(0)
+            await self._deliver(conversation_id, message, text)
+        self.ready = True
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels' dispatch without its ``aclose_old_connections()`` before every handler.
 
         That call hops to the process's one database thread for every event delivered to
-        every connection (1,000 a second in the benchmark: all dispatches queue on that
-        thread) and, with CONN_MAX_AGE 0, closes the connection the membership checks keep,
-        so each check would open a new PostgreSQL connection. This consumer's database work
-        runs in its own wrappers, which keep their connections and replace a failed one.
+        every connection and, with CONN_MAX_AGE 0, closes the connection the membership
+        checks keep, so each check would open a new PostgreSQL connection. This consumer's
+        database work runs in its own wrappers, which keep their connections and replace a
+        failed one.
         """
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
@@ -327,8 +355,13 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         for task in getattr(self, "filling", {}).values():
             task.cancel()
-        for channel in getattr(self, "joined", set()):
-            await self.channel_layer.group_discard(channel, self.channel_name)
+        if not hasattr(self, "user"):
+            return
+        hub = self._hub()
+        for conversation_id in list(self.conversations):
+            await hub.leave(conversation_id, self)
+        self.conversations.clear()
+        await self.channel_layer.group_discard(events.user_channel(self.user.pk), self.channel_name)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         kind = content.get("type") if isinstance(content, dict) else None
@@ -342,7 +375,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 answer = await database_sync_to_async(_sync)(
                     self.user, content.get("conversation"), content.get("after")
                 )
-                await self._join(events.conversation_channel(answer["conversation"]))
+                await self._join(answer["conversation"])
                 if not answer["more"]:
                     seqs = [m["seq"] for m in answer["messages"]] or [content["after"]]
                     self.last_seq.setdefault(answer["conversation"], max(seqs))
@@ -351,7 +384,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 conversation = await database_sync_to_async(access_conversation)(
                     self.user, content.get("conversation")
                 )
-                await self._join(events.conversation_channel(conversation.pk))
+                await self._join(conversation.pk)
                 self.last_seq.setdefault(conversation.pk, conversation.last_seq)
                 await self.send_json({"type": "opened", "conversation": conversation.pk})
             elif kind == "typing":
@@ -374,9 +407,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def _send(self, content: dict[str, Any]) -> None:
         pk = parse_id(content.get("conversation")) or 0
-        run = sync_to_async(_send, thread_sensitive=False, executor=_send_pool(pk))
         try:
-            answer = await run(self.user, content)
+            answer = await _send_on_thread(pk)(self.user, content)
         except Http404:
             answer = {"type": "error", "code": "not_found", **_echo(content)}
         except (ValidationError, PermissionDenied) as refusal:
@@ -386,10 +418,18 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         with contextlib.suppress(RuntimeError, OSError):  # uvicorn: ClientDisconnected
             await self.send_json(answer)
 
-    async def _join(self, channel: str) -> None:
-        if channel not in self.joined:
-            await self.channel_layer.group_add(channel, self.channel_name)
-            self.joined.add(channel)
+    def _hub(self) -> ChatHub:
+        return hub_for(self.channel_layer, _check_members)
+
+    async def _join(self, conversation_id: int) -> None:
+        if conversation_id not in self.conversations:
+            self.conversations.add(conversation_id)
+            await self._hub().join(conversation_id, self)
+
+    async def _leave(self, conversation_id: int) -> None:
+        self.conversations.discard(conversation_id)
+        await self._hub().leave(conversation_id, self)
+        self._forget(conversation_id)
 
     async def _typing(self, conversation_id: Any) -> None:
         pk = parse_id(conversation_id)
@@ -410,33 +450,38 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         )
 
     async def chat_event(self, message: dict[str, Any]) -> None:
-        """A group_send from ``torg.chat.events``: re-check, then forward."""
-        channel: str = message["channel"]
+        """An event of the person's own channel (``chatuser-<id>``): added to or removed
+        from a conversation."""
         kind: str = message["kind"]
         conversation_id: int = message["conversation"]
-        if channel == events.user_channel(self.user.pk):
-            conversation_channel = events.conversation_channel(conversation_id)
-            if kind == "conversation.removed":
-                await self.channel_layer.group_discard(conversation_channel, self.channel_name)
-                self.joined.discard(conversation_channel)
-                self._forget(conversation_id)
-            elif kind == "conversation.added":
-                if not await still_member(message["uid"], conversation_id, self.user.pk):
-                    return
-                await self._join(conversation_channel)
-        else:
-            if kind == "typing" and message.get("user") == self.user.pk:
-                return
+        if kind == "conversation.removed":
+            await self._leave(conversation_id)
+        elif kind == "conversation.added":
             if not await still_member(message["uid"], conversation_id, self.user.pk):
-                # Removed (or left the group): stop listening; this event is not delivered.
-                await self.channel_layer.group_discard(channel, self.channel_name)
-                self.joined.discard(channel)
-                self._forget(conversation_id)
                 return
-            if kind == "message.new":
-                await self._in_order(conversation_id, message["seq"], _event_text(message))
-                return
-        await self.send(text_data=_event_text(message))
+            await self._join(conversation_id)
+        await self.send(text_data=event_text(message))
+
+    async def hub_deliver(self, conversation_id: int, message: dict[str, Any], text: str) -> None:
+        """An event of one of this connection's conversations, membership checked by the hub."""
+        if not self.ready:
+            self.early.append((conversation_id, message, text))
+            return
+        await self._deliver(conversation_id, message, text)
+
+    async def _deliver(self, conversation_id: int, message: dict[str, Any], text: str) -> None:
+        kind = message["kind"]
+        if kind == "typing" and message.get("user") == self.user.pk:
+            return  # not echoed to the typist
+        if kind == "message.new":
+            await self._in_order(conversation_id, message["seq"], text)
+            return
+        await self.send(text_data=text)
+
+    def hub_dropped(self, conversation_id: int) -> None:
+        """The hub found this person no longer in the conversation and stopped delivering."""
+        self.conversations.discard(conversation_id)
+        self._forget(conversation_id)
 
     async def _in_order(self, conversation_id: int, seq: int, text: str) -> None:
         """Send a message.new in seq order: one ahead of a gap waits for the missing ones.
@@ -486,13 +531,18 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             self.filling[conversation_id] = asyncio.create_task(self._fill(conversation_id))
 
     async def _fill_now(self, conversation_id: int) -> None:
+        held = self.held.get(conversation_id)
+        last = self.last_seq.get(conversation_id)
+        if not held or last is None:
+            return
+        # Read without holding the order lock: the hub keeps delivering to this connection
+        # meanwhile (what arrives ahead of the gap is held; what fills it is sent).
+        missing = await database_sync_to_async(_missing)(
+            self.user, conversation_id, last, min(held)
+        )
         async with self.ordering:
-            held = self.held.get(conversation_id)
-            if not held:
-                return
-            missing = await database_sync_to_async(_missing)(
-                self.user, conversation_id, self.last_seq[conversation_id], min(held)
-            )
+            if conversation_id not in self.last_seq:
+                return  # removed meanwhile
             if not missing:  # not a member any more
                 self._forget(conversation_id)
                 return
