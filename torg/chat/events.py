@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import threading
 from typing import Any
 
 from django.db import transaction
@@ -32,25 +31,12 @@ def send_on_commit(channel: str, event: dict[str, Any]) -> None:
     transaction.on_commit(lambda: send_now([(channel, message)]), robust=True)
 
 
-_first_send = threading.Lock()
-_sent_once = False
-
-
 def send_now(messages: list[tuple[str, dict[str, Any]]]) -> None:
     """Send (channel group, message) pairs in order, from sync code."""
     # The realtime app's sender: on Redis, one pipelined PUBLISH on a kept connection instead
     # of a new connection per group_send (see torg/realtime/events.py).
     from torg.realtime.events import _send_all
 
-    global _sent_once
-    if not _sent_once:
-        # The sender makes its Redis client on first use; chat's send threads all starting
-        # at once each made one, and a client replaced in its cache was collected, closing
-        # the socket another thread was publishing on ("Bad file descriptor": a lost event).
-        with _first_send:
-            _send_all(messages)
-            _sent_once = True
-        return
     _send_all(messages)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -147,6 +148,9 @@ def _send_all(messages: list[tuple[str, dict[str, Any]]]) -> None:
 
 
 _redis_clients: dict[str, Any] = {}
+# Filled once per address, under a lock: two threads racing to fill it made two clients, and the
+# replaced one, garbage-collected, closed the socket the other thread was publishing on.
+_redis_clients_lock = threading.Lock()
 
 
 def _publish_to_redis(layer: Any, messages: list[tuple[str, dict[str, Any]]]) -> bool:
@@ -180,9 +184,13 @@ def _publish_to_redis(layer: Any, messages: list[tuple[str, dict[str, Any]]]) ->
         shard = _consistent_hash(name, len(hosts))
         if shard not in pipelines:
             address = hosts[shard]["address"]
-            if address not in _redis_clients:
-                _redis_clients[address] = redis.Redis.from_url(address)
-            pipelines[shard] = _redis_clients[address].pipeline(transaction=False)
+            client = _redis_clients.get(address)
+            if client is None:
+                with _redis_clients_lock:
+                    client = _redis_clients.get(address)
+                    if client is None:
+                        client = _redis_clients[address] = redis.Redis.from_url(address)
+            pipelines[shard] = client.pipeline(transaction=False)
         pipelines[shard].publish(name, layer.serialize(message))
     for pipeline in pipelines.values():
         pipeline.execute()
