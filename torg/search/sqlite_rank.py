@@ -7,15 +7,21 @@ its terms (stems and plain form) costs about 40 ms: 60–250 ms per search, to r
 candidates.
 
 Here the same bm25 (the formula, constants and order of floating-point operations of SQLite's
-``ext/fts5/fts5_aux.c``, so the very same scores) is computed in Python over the candidates:
+``ext/fts5/fts5_aux.c``, so the very same scores while the counts below are fresh) is
+computed in Python over the candidates:
 - the candidates and their stored terms: one statement (the FTS5 match, the access test, the
   1,000 newest) that also reads each row's kind, title and body terms;
 - rows and tokens in the index: FTS5's own "averages" record (``search_fts_data`` id 1);
 - rows per phrase (for the IDF): counted once (FTS5's ``fts5vocab`` table; a MATCH count for the
   words that are also document kinds), then kept per process for as long as the index is
   unchanged: the key holds FTS5's "structure" record (id 10, which changes with every
-  write to the index), the averages and the schema version (a rebuild re-creates the table), so
-  a kept count is never stale;
+  write to the index), the averages and the schema version (a rebuild re-creates the table).
+  After a write, counts of the previous state are reused for up to ``REUSE_SECONDS`` from when
+  they were counted, while the number of rows has changed by at most 1 in ``REUSE_ROWS_RATIO``
+  (a small index is recounted after every change; a rebuild is never bridged). A busy index
+  changes with every post, and counting a common term costs ~40 ms on 4,000,000 documents; a
+  term's weight (IDF) then lags the newest documents by at most a minute, as in search engines
+  that merge their statistics lazily;
 - per row: each phrase's occurrences in the title (weight 10) and body (1) and the row's tokens.
 Occurrences are counted by splitting the stored terms on spaces. That is what FTS5's unicode61
 tokenizer does when the text holds only a–z, 0–9, æ, ø, å and spaces (generated terms of
@@ -28,6 +34,8 @@ from __future__ import annotations
 
 import math
 import re
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
@@ -46,19 +54,42 @@ _AVERAGES_ID = 1
 _KIND_TERMS = frozenset(value for value, _label in SearchDocument.Kind.choices)
 _STRUCTURE_ID = 10
 
-# Per database: the index state and the rows containing each phrase in that state (see the
-# module docstring). Counts of an older state are dropped as soon as the state changes.
-_kept: dict[str, tuple[tuple[Any, ...], dict[str, int]]] = {}
+# Per database: the rows containing each phrase, counted in one index state (see the module
+# docstring), with that state, its row count and when the counts were started.
+_kept: dict[str, _Kept] = {}
 PHRASES_KEPT_MAX = 10_000
+# Counts of an older state are reused while they are younger than this and the index has gained
+# or lost at most one row in REUSE_ROWS_RATIO since (module docstring); an index under 1,000 rows
+# (the tests') is recounted after every change and stays exact.
+REUSE_SECONDS = 60.0
+REUSE_ROWS_RATIO = 1_000
 
 
-def _kept_counts(state: tuple[Any, ...]) -> dict[str, int]:
-    database = str(state[0])
+@dataclass
+class _Kept:
+    state: tuple[Any, ...]
+    n_row: int
+    started: float
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _kept_counts(state: tuple[Any, ...], n_row: int) -> dict[str, int]:
+    """The kept counts for ``state`` (database, schema version, structure, averages)."""
+    database, schema_version = str(state[0]), state[1]
     kept = _kept.get(database)
-    if kept is None or kept[0] != state or len(kept[1]) >= PHRASES_KEPT_MAX:
-        kept = (state, {})
+    now = time.monotonic()
+    if kept is not None and kept.state != state:
+        reusable = (
+            kept.state[1] == schema_version  # a rebuild re-creates the table: never reuse
+            and now - kept.started < REUSE_SECONDS
+            and abs(n_row - kept.n_row) * REUSE_ROWS_RATIO <= kept.n_row
+        )
+        if not reusable:
+            kept = None
+    if kept is None or len(kept.counts) >= PHRASES_KEPT_MAX:
+        kept = _Kept(state=state, n_row=n_row, started=now)
         _kept[database] = kept
-    return kept[1]
+    return kept.counts
 
 
 def _varint(buf: bytes, i: int) -> tuple[int, int]:
@@ -129,7 +160,7 @@ def scores(
         if not rows:
             return []
         state = (connection.settings_dict["NAME"], schema_version, bytes(structure), averages)
-        counts = _kept_counts(state)
+        counts = _kept_counts(state, n_row)
         idf = [_idf(cursor, counts, term, n_row) for term in terms]
     avgdl = float(n_token) / float(n_row)
     scored: list[tuple[float, int, int]] = []

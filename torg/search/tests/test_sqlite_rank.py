@@ -143,3 +143,26 @@ def test_varint_reads_sqlite_varints() -> None:
     assert sqlite_rank._varint(bytes([0x05]), 0) == (5, 1)
     assert sqlite_rank._varint(bytes([0x81, 0x00]), 0) == (128, 2)
     assert sqlite_rank._varint(bytes([0xFF] * 8 + [0x01]), 0) == ((1 << 64) - 255, 9)
+
+
+def test_kept_counts_bridge_small_recent_changes_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sqlite_rank, "_kept", {})
+    first = sqlite_rank._kept_counts(("db", 7, b"structure 1", b"averages 1"), 4_000_000)
+    first["budsjett"] = 1_300_000
+    # A post was indexed (new structure, 1 row more): the counts are reused.
+    bridged = sqlite_rank._kept_counts(("db", 7, b"structure 2", b"averages 2"), 4_000_001)
+    assert bridged is first
+    # 4,001 rows more than when counted is over 1 in 1,000: counted again.
+    grown = sqlite_rank._kept_counts(("db", 7, b"structure 3", b"averages 3"), 4_004_001)
+    assert grown is not first and grown == {}
+    grown["budsjett"] = 1_300_100
+    # A rebuild (new schema version) is never bridged, however small the change.
+    rebuilt = sqlite_rank._kept_counts(("db", 8, b"structure 4", b"averages 4"), 4_004_001)
+    assert rebuilt is not grown and rebuilt == {}
+    # Nor are counts older than REUSE_SECONDS.
+    monkeypatch.setattr(sqlite_rank, "REUSE_SECONDS", 0.0)
+    rebuilt["prosjekt"] = 5
+    aged = sqlite_rank._kept_counts(("db", 8, b"structure 5", b"averages 5"), 4_004_001)
+    assert aged is not rebuilt and aged == {}
+    # The same state always finds its counts.
+    assert sqlite_rank._kept_counts(("db", 8, b"structure 5", b"averages 5"), 4_004_001) is aged
