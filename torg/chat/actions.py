@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from torg.chat import events, serialize
+from torg.chat import events, serialize, videos
 from torg.chat.access import (
     ChatNotFound,
     is_member,
@@ -744,6 +744,7 @@ def do_delete_message(*, actor: User, message: Message) -> Message:
         message.save(update_fields=["body", "body_html", "deleted_at"])
         files = list(message.files.all())
         transaction.on_commit(lambda: _delete_all(files), robust=True)
+        transaction.on_commit(videos.cleanup_after_delete(files), robust=True)
         MessageFile.objects.filter(message=message).delete()
         Reaction.objects.filter(message=message).delete()
         _send_changed(message.pk)
@@ -826,6 +827,9 @@ def do_upload_file(*, uploader: User, upload: Any) -> MessageFile:
         stored.thumbnail.save(
             f"{token}-thumb.{encoded.extension}", ContentFile(encoded.thumbnail), save=False
         )
+    elif (video_type := videos.video_type_of(data)) is not None:
+        # A video by its content: the media pipeline transcodes it, the message shows a player.
+        return videos.do_store_video(uploader=person, name=name, data=data, content_type=video_type)
     else:
         stored.kind = MessageFile.Kind.FILE
         stored.content_type = checks._display_type(name)[:120]

@@ -72,9 +72,35 @@ class SenderOut(Schema):
     name: str
 
 
+class CaptionOut(Schema):
+    id: int
+    language: str
+    label: str
+    url: str
+
+
+class VideoOut(Schema):
+    """A video sent in the chat (kind "video"): transcoded in the background. ``state`` is
+    "processing" (``progress`` in percent), "ready" (the URLs are set) or "failed"
+    (``error`` says why). Its files are served to the conversation's members only."""
+
+    token: str
+    state: str
+    progress: int
+    error: str
+    width: int | None
+    height: int | None
+    duration: float | None
+    status_url: str
+    poster_url: str | None
+    mp4_url: str | None
+    hls_url: str | None
+    captions: list[CaptionOut]
+
+
 class FileOut(Schema):
     id: int
-    kind: str
+    kind: str = Field(..., description='"image", "video" or "file"')
     name: str
     content_type: str
     size: int
@@ -82,6 +108,7 @@ class FileOut(Schema):
     height: int | None
     url: str
     thumbnail_url: str | None
+    video: VideoOut | None = None
 
 
 class ReactionOut(Schema):

@@ -142,15 +142,19 @@ class Reaction(models.Model):
 
 
 class MessageFile(models.Model):
-    """An image or file sent in a chat. Uploaded first (owned by its uploader), then sent.
+    """An image, video or file sent in a chat. Uploaded first (owned by its uploader), then
+    sent.
 
     Checked and re-encoded by the same functions as post attachments
     (``torg.posts.attachments``); downloads check conversation membership on every request.
+    A video has a ``media.Video`` (``video``): transcoded by the media pipeline, its files served
+    to the conversation's members only (``torg.chat.videos``).
     """
 
     class Kind(models.TextChoices):
         IMAGE = "image", _("Image")
         FILE = "file", _("File")
+        VIDEO = "video", _("Video")
 
     uploader = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_files"

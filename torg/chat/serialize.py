@@ -9,6 +9,7 @@ from typing import Any
 from django.urls import reverse
 
 from torg.chat.models import Message, MessageFile, Reaction
+from torg.chat.videos import video_data, video_of
 from torg.links.models import LinkPreview
 from torg.links.selectors import extract_urls, previews_for
 
@@ -26,6 +27,7 @@ def file_data(stored: MessageFile) -> dict[str, Any]:
         "height": stored.height,
         "url": reverse("chat:file", args=[stored.pk]),
         "thumbnail_url": reverse("chat:thumbnail", args=[stored.pk]) if stored.thumbnail else None,
+        "video": video_data(video) if (video := video_of(stored)) is not None else None,
     }
 
 
@@ -75,15 +77,20 @@ def message_data(
 
 
 def messages_data(messages: Sequence[Message]) -> list[dict[str, Any]]:
-    """JSON for ``messages`` (senders selected), files, reactions and previews in at most 3
-    queries. Messages annotated ``has_files`` / ``has_reactions`` (``selectors.history``)
-    are only looked up when they have some, so a page without any takes none of those."""
+    """JSON for ``messages`` (senders selected), files (with their videos), reactions and
+    previews in at most 3 queries. Messages annotated ``has_files`` / ``has_reactions``
+    (``selectors.history``) are only looked up when they have some, so a page without any
+    takes none of those."""
     with_files = [m.pk for m in messages if getattr(m, "has_files", True)]
     with_reactions = [m.pk for m in messages if getattr(m, "has_reactions", True)]
     files: dict[int, list[MessageFile]] = defaultdict(list)
     reactions: dict[int, dict[str, list[int]]] = defaultdict(dict)
     if with_files:
-        for stored in MessageFile.objects.filter(message_id__in=with_files).order_by("pk"):
+        for stored in (
+            MessageFile.objects.filter(message_id__in=with_files)
+            .select_related("video")
+            .order_by("pk")
+        ):
             assert stored.message_id is not None
             files[stored.message_id].append(stored)
     if with_reactions:

@@ -182,7 +182,7 @@ def post(request: HttpRequest, post_id: str) -> dict[str, Any]:
         ),
         "videos": [
             {
-                "name": v.video.attachment.name,
+                "name": v.video.name,
                 "views": v.stats.views,
                 "unique_viewers": v.stats.unique_viewers,
                 "average_seconds": v.stats.average_seconds,

@@ -189,7 +189,7 @@ def _tables(insights: PostInsights) -> dict[str, Table]:
             ],
             [
                 [
-                    figures.video.attachment.name,
+                    figures.video.name,
                     figures.stats.views,
                     figures.stats.unique_viewers,
                     figures.stats.average_seconds,
@@ -203,7 +203,7 @@ def _tables(insights: PostInsights) -> dict[str, Table]:
             "retention",
             ["video", "from_percent", "to_percent", "share_of_views"],
             [
-                [figures.video.attachment.name, 5 * i, 5 * (i + 1), round(share, 3)]
+                [figures.video.name, 5 * i, 5 * (i + 1), round(share, 3)]
                 for figures in insights.videos
                 for i, share in enumerate(figures.stats.retention)
             ],

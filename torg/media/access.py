@@ -2,7 +2,9 @@
 
 A video is visible exactly when its attachment is (``torg.posts.access.access_attachment``):
 the post is visible (for a comment's video: the comment is not deleted and its post is visible),
-or it is the uploader's own unattached upload. This is decided afresh on
+or it is the uploader's own unattached upload. A video sent in a chat is visible exactly when
+its message file is (``torg.chat.access.access_file``): to the conversation's members now, while
+the message is not deleted, or to the uploader before it is sent. This is decided afresh on
 every request, including every HLS segment and every range request of the MP4.
 """
 
@@ -48,12 +50,21 @@ def access_video(viewer: User | AnonymousUser, token: Any) -> Video:
             "attachment__post__group",
             "attachment__comment",
             "attachment__comment__post",
+            "message_file",
         )
         .filter(token=token)
         .first()
     )
     if video is None:
         raise VideoNotFound
+    if video.message_file_id is not None:
+        from torg.chat.access import ChatNotFound, access_file
+
+        try:
+            access_file(viewer, video.message_file_id)
+        except ChatNotFound:
+            raise VideoNotFound from None
+        return video
     try:
         access_attachment(viewer, video.attachment_id)
     except AttachmentNotFound:
@@ -65,11 +76,12 @@ def can_manage_video(viewer: User | AnonymousUser, video: Video) -> bool:
     """Captions and statistics. On a post: the uploader, the post's author, its group's admins
     and network admins. On a comment: whoever may delete the comment
     (``torg.posts.comment_actions.can_delete_comment``): its author (the uploader), the post's
-    group admins and moderators, network admins."""
+    group admins and moderators, network admins. A chat video: nobody (a conversation has no
+    statistics and captions page)."""
     person = as_person(viewer)
-    if person is None:
-        return False
     attachment = video.attachment
+    if person is None or attachment is None:
+        return False
     if attachment.uploader_id == person.pk or person.is_network_admin:
         return True
     comment = attachment.comment

@@ -51,6 +51,7 @@ from torg.posts.models import Attachment
 
 if TYPE_CHECKING:
     from torg.accounts.models import User
+    from torg.chat.models import MessageFile
     from torg.posts.models import Post
 
 logger = logging.getLogger(__name__)
@@ -136,6 +137,44 @@ def do_create_video_for_attachment(*, attachment: Attachment) -> Video:
         return _create_video(attachment)
 
 
+def do_create_video_for_message_file(*, message_file: MessageFile) -> Video:
+    """Called by the chat upload (``torg.chat.videos``) when the file's content is a video:
+    the same pipeline, the files then served to the conversation's members only."""
+    from torg.media.tasks import transcode_video
+
+    with transaction.atomic():
+        video = Video.objects.create(message_file=message_file)
+        enqueue_on_commit(transcode_video, video.pk)
+    return video
+
+
+def stored_names_of(videos: list[Video]) -> list[str]:
+    """Every storage folder and captions file of ``videos`` (read before their rows go)."""
+    names = [f"videos/{video.token}" for video in videos]
+    names += [
+        str(name)
+        for name in VideoCaption.objects.filter(video__in=videos).values_list("file", flat=True)
+    ]
+    return names
+
+
+def delete_stored(names: list[str]) -> None:
+    """Delete what ``stored_names_of`` listed: each video's folder (every attempt's MP4, HLS
+    playlists and segments, poster) and the captions files. Run after the commit."""
+    for name in names:
+        if not name.startswith("videos/"):
+            default_storage.delete(name)
+            continue
+        try:
+            attempts, loose = default_storage.listdir(name)
+        except (OSError, NotImplementedError):
+            continue
+        for attempt in attempts:
+            _delete_prefix(f"{name}/{attempt}/", [])
+        for file_name in loose:
+            default_storage.delete(f"{name}/{file_name}")
+
+
 def _progress_writer(video_id: int, attempt: int) -> object:
     last = 0.0
 
@@ -166,8 +205,8 @@ def do_transcode_video(*, video_id: int) -> str:
 
     with transaction.atomic():
         video = (
-            Video.objects.select_for_update()
-            .select_related("attachment")
+            Video.objects.select_for_update(of=("self",))
+            .select_related("attachment", "message_file")
             .filter(pk=video_id)
             .first()
         )
@@ -181,7 +220,7 @@ def do_transcode_video(*, video_id: int) -> str:
         Video.objects.filter(pk=video.pk).update(
             attempts=F("attempts") + 1, heartbeat_at=timezone.now(), progress=0
         )
-    source_name = str(video.attachment.file.name)
+    source_name = str(video.holder.file.name)
     work = Path(
         tempfile.mkdtemp(prefix="torg-video-", dir=getattr(settings, "VIDEO_WORK_DIR", None))
     )
@@ -212,8 +251,8 @@ def do_transcode_video(*, video_id: int) -> str:
         save_directory(work / "out", result.files, prefix)
         with transaction.atomic():
             current = (
-                Video.objects.select_for_update()
-                .select_related("attachment")
+                Video.objects.select_for_update(of=("self",))
+                .select_related("attachment", "message_file")
                 .filter(pk=video.pk)
                 .first()
             )
@@ -236,15 +275,15 @@ def do_transcode_video(*, video_id: int) -> str:
             current.ready_at = timezone.now()
             current.heartbeat_at = current.ready_at
             current.save()
-            # The attachment now holds the clean MP4 (no location or device metadata), so a
-            # download of the attachment never hands out the phone's original.
-            attachment = current.attachment
-            original = attachment.file.name
-            attachment.file.name = prefix + "video.mp4"
-            attachment.content_type = "video/mp4"
-            attachment.size = default_storage.size(prefix + "video.mp4")
-            attachment.save(update_fields=["file", "content_type", "size"])
-            if original != attachment.file.name:
+            # The attachment (or chat message file) now holds the clean MP4 (no location or
+            # device metadata), so a download of it never hands out the phone's original.
+            holder = current.holder
+            original = holder.file.name
+            holder.file.name = prefix + "video.mp4"
+            holder.content_type = "video/mp4"
+            holder.size = default_storage.size(prefix + "video.mp4")
+            holder.save(update_fields=["file", "content_type", "size"])
+            if original != holder.file.name:
                 call_on_commit(default_storage.delete, original)
             if old_prefix:
                 call_on_commit(_delete_prefix, old_prefix, [])

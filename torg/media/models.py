@@ -1,19 +1,26 @@
 """Videos (transcoded renditions of an uploaded file), their captions, resumable uploads and
 per-view statistics.
 
-A video hangs on a ``posts.Attachment``: the composer and the post actions already know how to
-attach uploads to posts, and ``torg.posts.access.access_attachment`` decides who may see it. The
-attachment's file is the source until transcoding finishes, then the clean MP4 (no metadata).
+A video hangs on a ``posts.Attachment`` (posts and comments: the composer and the post actions
+already know how to attach uploads, and ``torg.posts.access.access_attachment`` decides who may
+see it) or on a chat ``MessageFile`` (a video sent in a conversation: the chat's
+``access_file`` decides). Exactly one of the two is set. Its ``file`` is the source until
+transcoding finishes, then the clean MP4 (no metadata).
 """
 
 from __future__ import annotations
 
 import secrets
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from torg.chat.models import MessageFile
+    from torg.posts.models import Attachment
 
 # Views are counted in 5 % buckets of the duration: a bitmap of 20 bits per view.
 RETENTION_BUCKETS = 20
@@ -44,7 +51,11 @@ class Video(models.Model):
     # The unguessable name in every URL of the video's files.
     token = models.CharField(max_length=40, unique=True, default=new_token)
     attachment = models.OneToOneField(
-        "posts.Attachment", on_delete=models.CASCADE, related_name="video"
+        "posts.Attachment", on_delete=models.CASCADE, related_name="video", null=True, blank=True
+    )
+    # A video sent in a chat message (then ``attachment`` is None).
+    message_file = models.OneToOneField(
+        "chat.MessageFile", on_delete=models.CASCADE, related_name="video", null=True, blank=True
     )
     state = models.CharField(max_length=12, choices=State.choices, default=State.PROCESSING)
     progress = models.PositiveSmallIntegerField(default=0)  # percent, while processing
@@ -67,9 +78,33 @@ class Video(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["state", "heartbeat_at"], name="video_state_heartbeat")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(attachment__isnull=False, message_file__isnull=True)
+                | Q(attachment__isnull=True, message_file__isnull=False),
+                name="video_on_attachment_or_message_file",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"video {self.pk} ({self.state})"
+
+    @property
+    def holder(self) -> Attachment | MessageFile:
+        """What holds the video's file (the source, then the MP4): the post or comment
+        attachment, or the chat message file."""
+        holder = self.attachment if self.attachment_id is not None else self.message_file
+        assert holder is not None
+        return holder
+
+    @property
+    def name(self) -> str:
+        return self.holder.name
+
+    @property
+    def plays_by_itself(self) -> bool:
+        """Post videos autoplay (muted) when seen; comment and chat videos wait for play."""
+        return self.attachment is not None and self.attachment.comment_id is None
 
     @property
     def is_ready(self) -> bool:

@@ -30,7 +30,7 @@ def videos_by_post(post_ids: Iterable[int]) -> dict[int, list[Video]]:
         .select_related("attachment")
         .order_by("attachment__position", "attachment_id")
     ):
-        assert video.attachment.post_id is not None
+        assert video.attachment is not None and video.attachment.post_id is not None
         grouped[video.attachment.post_id].append(video)
     return grouped
 

@@ -68,6 +68,7 @@ def stats(request: HttpRequest, token: str) -> HttpResponse:
     video = access_managed_video(request.user, token)
     numbers = selectors.video_stats(video)
     attachment = video.attachment
+    assert attachment is not None  # access_managed_video: chat videos have no statistics page
     # A comment's video: "Back to the post" leads to the comment's post.
     post = attachment.post or (attachment.comment.post if attachment.comment else None)
     return render(

@@ -64,6 +64,27 @@ function el(tag, attributes = {}, ...children) {
   return node;
 }
 
+// A video sent in the chat: the media app's own fragment (torg/media/templates/media/_video.html:
+// "Processing the video… N %" polled every 2 seconds, then the player with its poster, or the
+// error) is loaded by htmx once the message is on the page; player.js comes with it.
+function videoNode(file) {
+  const node = el("div", {
+    class: "chat-video", "data-chat-video": file.video.token,
+    "hx-get": file.video.status_url, "hx-trigger": "load", "hx-swap": "outerHTML",
+  }, el("p", { class: "muted", text: file.name }));
+  setTimeout(() => { if (node.isConnected && window.htmx) window.htmx.process(node); }, 0);
+  return node;
+}
+
+// A changed message (a reaction, an edit) keeps the video already shown: a playing video goes
+// on playing (moved within one task, the element is never out of the page at a stable state).
+function keepVideos(old, fresh) {
+  for (const placeholder of fresh.querySelectorAll("[data-chat-video]")) {
+    const shown = old.querySelector(`[id="video-${placeholder.dataset.chatVideo}"]`);
+    if (shown) placeholder.replaceWith(shown);
+  }
+}
+
 function newClientId() {
   if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
   return `${Date.now()}-${Math.random().toString(36).slice(2)}`;
@@ -487,7 +508,9 @@ class ChatView {
 
   replace(message) {
     for (const node of this.root.querySelectorAll(`[data-message-id="${message.id}"]`)) {
-      node.replaceWith(this.messageNode(message));
+      const fresh = this.messageNode(message);
+      keepVideos(node, fresh);
+      node.replaceWith(fresh);
     }
   }
 
@@ -525,10 +548,12 @@ class ChatView {
     body.innerHTML = message.html; // sanitised by the server (torg.core.markdown + nh3)
     node.append(body);
     if (message.files.length) {
-      node.append(el("ul", { class: "chat-files" }, message.files.map((file) => el("li", {},
-        file.kind === "image"
-          ? el("a", { href: file.url }, el("img", { src: file.thumbnail_url || file.url, alt: file.name, loading: "lazy", width: file.width && Math.min(file.width, 240) }))
-          : el("a", { href: file.url, class: "chat-file", download: file.name }, file.name)))));
+      node.append(el("ul", { class: "chat-files" }, message.files.map((file) => (file.kind === "video" && file.video
+        ? el("li", { class: "chat-video-item" }, videoNode(file))
+        : el("li", {},
+          file.kind === "image"
+            ? el("a", { href: file.url }, el("img", { src: file.thumbnail_url || file.url, alt: file.name, loading: "lazy", width: file.width && Math.min(file.width, 240) }))
+            : el("a", { href: file.url, class: "chat-file", download: file.name }, file.name))))));
     }
     for (const preview of message.previews) {
       node.append(el("a", { class: "link-preview chat-preview", href: preview.url, rel: "noopener noreferrer nofollow ugc" },
