@@ -90,7 +90,12 @@ def chat_socket(cookie: bytes | None = None) -> WebsocketCommunicator:
 
 @pytest.fixture
 def chat_server(transactional_db: Any, tmp_path: Path) -> Iterator[str]:
-    """uvicorn serving torg.asgi (HTTP and WebSocket) on this run's test database; its URL.
+    """uvicorn serving torg.asgi (HTTP and WebSocket) on this run's test database; its URL."""
+    yield from serve_asgi(tmp_path, "django.tasks.backends.immediate.ImmediateBackend")
+
+
+def serve_asgi(tmp_path: Path, task_backend: str) -> Iterator[str]:
+    """Run uvicorn on this run's test database with ``task_backend``; yield its URL.
 
     Its output goes to a log file that a failing test prints.
     """
@@ -102,7 +107,7 @@ def chat_server(transactional_db: Any, tmp_path: Path) -> Iterator[str]:
         DJANGO_SETTINGS_MODULE="torg.settings",
         TORG_DATABASE_URL=_test_database_url(),
         TORG_SECRET_KEY=settings.SECRET_KEY,
-        TORG_TASK_BACKEND="django.tasks.backends.immediate.ImmediateBackend",
+        TORG_TASK_BACKEND=task_backend,
         TORG_MEDIA_ROOT=str(settings.MEDIA_ROOT),
     )
     log = tmp_path / "server.log"

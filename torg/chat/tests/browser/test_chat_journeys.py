@@ -11,23 +11,14 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from torg.accounts.models import User
 from torg.chat.models import Message, MessageFile, Reaction
-from torg.core.tests.browser.fixtures import DESKTOP, PHONE, a11y_offenders, screenshot
+from torg.core.tests.browser.fixtures import DESKTOP, PHONE, a11y_offenders, screenshot, sign_in_at
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "pw-123456789"
-
-
-def _sign_in(page: Page, url: str, email: str) -> None:
-    page.goto(url)
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    with page.expect_navigation():
-        page.locator("form:not(.language-switch) button[type=submit]").click()
-    expect(page).to_have_url(url)
 
 
 def test_two_people_chat(
@@ -48,8 +39,8 @@ def test_two_people_chat(
         for page in (writer, reader):
             page.set_default_timeout(15_000)
             page.on("pageerror", lambda error: errors.append(str(error)))
-        _sign_in(reader, f"{base}/", bo.email)
-        _sign_in(writer, f"{base}/chat/", ann.email)
+        sign_in_at(reader, f"{base}/", bo.email, PASSWORD)
+        sign_in_at(writer, f"{base}/chat/", ann.email, PASSWORD)
         reader_nav = reader.locator(".sidenav [data-chat-unread]")
         expect(reader_nav).to_have_attribute("data-chat-unread", "0")
         reader.wait_for_timeout(700)  # Bo's chat socket is open

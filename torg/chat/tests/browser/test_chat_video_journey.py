@@ -8,24 +8,19 @@ itself (in this process, on the same database and media folder).
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from torg.accounts.models import User
 from torg.chat import actions
 from torg.chat.models import MessageFile
-from torg.core.tests.browser.fixtures import DESKTOP, PHONE, a11y_offenders, screenshot
+from torg.chat.tests.conftest import serve_asgi
+from torg.core.tests.browser.fixtures import DESKTOP, PHONE, a11y_offenders, screenshot, sign_in_at
 from torg.media import actions as media_actions
 from torg.media.models import Video
 from torg.media.tests.media_fixtures import make_video
@@ -37,51 +32,7 @@ PASSWORD = "pw-123456789"
 @pytest.fixture
 def server_without_worker(transactional_db: Any, tmp_path: Path) -> Iterator[str]:
     """uvicorn on this run's test database; tasks are recorded, never run (no media worker)."""
-    from torg.realtime.tests.conftest import _free_port, _test_database_url
-
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TORG_")}
-    env.update(
-        DJANGO_SETTINGS_MODULE="torg.settings",
-        TORG_DATABASE_URL=_test_database_url(),
-        TORG_SECRET_KEY=settings.SECRET_KEY,
-        TORG_TASK_BACKEND="django.tasks.backends.dummy.DummyBackend",
-        TORG_MEDIA_ROOT=str(settings.MEDIA_ROOT),
-    )
-    log = tmp_path / "server.log"
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "torg.asgi:application", "--port", str(port)],
-            cwd=Path(settings.BASE_DIR),
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError(f"the server did not start: {log.read_text()}") from None
-                time.sleep(0.2)
-        yield f"http://localhost:{port}"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        if "Traceback" in (errors := log.read_text(errors="replace")):
-            print(errors[-5000:])
-
-
-def _sign_in(page: Page, url: str, email: str) -> None:
-    page.goto(url)
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    with page.expect_navigation():
-        page.locator("form:not(.language-switch) button[type=submit]").click()
-    expect(page).to_have_url(url)
+    yield from serve_asgi(tmp_path, "django.tasks.backends.dummy.DummyBackend")
 
 
 def test_a_video_sent_in_chat_plays_in_the_conversation(
@@ -104,8 +55,8 @@ def test_a_video_sent_in_chat_plays_in_the_conversation(
         for page in (writer, reader):
             page.set_default_timeout(15_000)
             page.on("pageerror", lambda error: errors.append(str(error)))
-        _sign_in(reader, url, bo.email)
-        _sign_in(writer, url, ann.email)
+        sign_in_at(reader, url, bo.email, PASSWORD)
+        sign_in_at(writer, url, ann.email, PASSWORD)
         reader.wait_for_timeout(700)  # Bo's chat socket is open
 
         # Ann attaches the video and sends it.

@@ -11,10 +11,10 @@ from collections.abc import Callable
 
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from torg.accounts.models import User
-from torg.core.tests.browser.fixtures import PHONE, a11y_offenders, screenshot
+from torg.core.tests.browser.fixtures import PHONE, a11y_offenders, screenshot, sign_in_at
 from torg.governance import moderation
 from torg.groups import actions as group_actions
 from torg.posts import actions as post_actions
@@ -23,15 +23,6 @@ from torg.realtime.tests.conftest import asgi_server
 __all__ = ["asgi_server"]
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "pw-123456789"
-
-
-def _sign_in(page: Page, url: str, email: str) -> None:
-    page.goto(url)
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    with page.expect_navigation():
-        page.locator("form:not(.language-switch) button[type=submit]").click()
-    expect(page).to_have_url(url)
 
 
 def test_the_reporters_bell_rings_when_the_moderator_decides(
@@ -59,8 +50,8 @@ def test_the_reporters_bell_rings_when_the_moderator_decides(
         for page in (reader, moderator):
             page.set_default_timeout(45_000)
             page.on("pageerror", lambda error: errors.append(str(error)))
-        _sign_in(reader, f"{base}/", rita.email)
-        _sign_in(moderator, f"{base}/governance/moderation/{report.pk}/", anna.email)
+        sign_in_at(reader, f"{base}/", rita.email, PASSWORD)
+        sign_in_at(moderator, f"{base}/governance/moderation/{report.pk}/", anna.email, PASSWORD)
         reader.wait_for_function(
             "() => performance.getEntriesByType('resource')"
             ".some((e) => e.name.includes('realtime.js'))"

@@ -9,25 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from torg.accounts.models import User
-from torg.core.tests.browser.fixtures import PHONE, screenshot
+from torg.core.tests.browser.fixtures import PHONE, screenshot, sign_in_at
 from torg.groups import actions as group_actions
 from torg.notifications import actions as notification_actions
 from torg.posts import actions as post_actions
 from torg.posts import comment_actions
 
 PASSWORD = "pw-123456789"
-
-
-def _sign_in(page: Page, url: str, email: str) -> None:
-    page.goto(url)
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    with page.expect_navigation():
-        page.locator("form:not(.language-switch) button[type=submit]").click()
-    expect(page).to_have_url(url)
 
 
 def test_new_post_pill_and_bell_change_without_reloading(
@@ -54,8 +45,8 @@ def test_new_post_pill_and_bell_change_without_reloading(
         for page in (reader, author):
             page.set_default_timeout(15_000)
             page.on("pageerror", lambda error: errors.append(str(error)))
-        _sign_in(reader, url, bob.email)
-        _sign_in(author, url, alice.email)
+        sign_in_at(reader, url, bob.email, PASSWORD)
+        sign_in_at(author, url, alice.email, PASSWORD)
         # Wait until the reader's socket is open (the welcome message was handled).
         reader.wait_for_function(
             "() => performance.getEntriesByType('resource')"
@@ -113,8 +104,8 @@ def test_open_post_shows_comments_and_reactions_live(
         for page in (reader, author):
             page.set_default_timeout(15_000)
             page.on("pageerror", lambda error: errors.append(str(error)))
-        _sign_in(reader, url, bob.email)
-        _sign_in(author, url, alice.email)
+        sign_in_at(reader, url, bob.email, PASSWORD)
+        sign_in_at(author, url, alice.email, PASSWORD)
         count = reader.locator(f"#comments-{post.pk}-count")
         expect(count).to_have_text("2 comments")
         reader.wait_for_timeout(1000)  # the socket opens and subscribes to the post
