@@ -16,6 +16,7 @@ from torg.chat.access import access_conversation, access_message
 from torg.chat.models import BODY_MAX_LENGTH, Conversation
 from torg.chat.serialize import file_data, messages_data
 from torg.groups.access import access_group_by_slug
+from torg.media.api import VideoOut as MediaVideoOut
 
 if TYPE_CHECKING:
     from torg.accounts.models import User
@@ -72,30 +73,13 @@ class SenderOut(Schema):
     name: str
 
 
-class CaptionOut(Schema):
-    id: int
-    language: str
-    label: str
-    url: str
-
-
-class VideoOut(Schema):
+class VideoOut(MediaVideoOut):
     """A video sent in the chat (kind "video"): transcoded in the background. ``state`` is
     "processing" (``progress`` in percent), "ready" (the URLs are set) or "failed"
-    (``error`` says why). Its files are served to the conversation's members only."""
+    (``error`` says why). Its files are served to the conversation's members only.
+    ``status_url`` is the player fragment that shows its state."""
 
-    token: str
-    state: str
-    progress: int
-    error: str
-    width: int | None
-    height: int | None
-    duration: float | None
     status_url: str
-    poster_url: str | None
-    mp4_url: str | None
-    hls_url: str | None
-    captions: list[CaptionOut]
 
 
 class FileOut(Schema):
