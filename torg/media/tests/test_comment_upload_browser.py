@@ -102,13 +102,18 @@ def test_reply_with_a_video_from_the_comment_box(
     # A reply that is only a picture and its description, from the reply form.
     photo = tmp_path / "floor.png"
     Image.new("RGB", (640, 480), (40, 120, 60)).save(photo)
-    comment.get_by_role("link", name="Reply").click()
+    with page.expect_response(lambda response: response.url.endswith("/reply/")):
+        comment.get_by_role("link", name="Reply").click()
     reply_form = page.locator(f"#reply-form-{saved.pk}")
     expect(reply_form.get_by_role("button", name="Attach")).to_be_visible()
-    reply_form.locator("input[data-attach-input]").set_input_files(str(photo))
-    reply_form.get_by_label("Describe the picture for people who cannot see it").fill(
-        "The press line seen from the floor"
-    )
+    # Through the Attach button, as a person does (the file chooser it opens).
+    with page.expect_file_chooser() as chooser:
+        reply_form.get_by_role("button", name="Attach").click()
+    chooser.value.set_files(str(photo))
+    # The description field comes once the upload is done (as above: up to 30 s under load).
+    alt = reply_form.get_by_label("Describe the picture for people who cannot see it")
+    expect(alt).to_be_visible(timeout=30_000)
+    alt.fill("The press line seen from the floor")
     reply_form.get_by_role("button", name="Reply").click()
     reply = page.locator(f"#comment-{saved.pk}-replies .comment")
     expect(reply.locator(".comment-media img")).to_have_attribute(
