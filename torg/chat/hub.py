@@ -25,6 +25,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from torg.chat import events
+from torg.realtime.hub import ProcessSubscriptions
 
 if TYPE_CHECKING:
     from torg.accounts.models import User
@@ -49,57 +50,19 @@ class Receiver(Protocol):
 MembersCheck = Callable[[dict[int, set[int]]], Awaitable[dict[int, set[int]]]]
 
 
-class ChatHub:
+class ChatHub(ProcessSubscriptions[int, Receiver]):
     """This process's subscriptions to conversation channels, and its connections in each."""
 
+    prefix = "chathub."
+
     def __init__(self, layer: Any, loop: asyncio.AbstractEventLoop, check: MembersCheck) -> None:
-        self.layer = layer
-        self.loop = loop
+        super().__init__(layer, loop)
         self.check = check
-        self.rooms: dict[int, set[Receiver]] = {}
-        self.channel_name = ""
-        self._started = asyncio.Lock()
-        self._subscriptions = asyncio.Lock()
-        self._reader: asyncio.Task[None] | None = None
         self._flusher: asyncio.Task[None] | None = None
         self._arrived: list[dict[str, Any]] = []
 
-    async def join(self, conversation_id: int, receiver: Receiver) -> None:
-        await self._start()
-        local = self.rooms.get(conversation_id)
-        if local is not None:
-            local.add(receiver)
-            return
-        self.rooms[conversation_id] = {receiver}
-        async with self._subscriptions:
-            await self.layer.group_add(
-                events.conversation_channel(conversation_id), self.channel_name
-            )
-
-    async def leave(self, conversation_id: int, receiver: Receiver) -> None:
-        local = self.rooms.get(conversation_id)
-        if local is None or receiver not in local:
-            return
-        local.discard(receiver)
-        if local:
-            return
-        del self.rooms[conversation_id]
-        async with self._subscriptions:
-            if conversation_id not in self.rooms:  # nobody joined again meanwhile
-                await self.layer.group_discard(
-                    events.conversation_channel(conversation_id), self.channel_name
-                )
-
-    def listening(self, conversation_id: int, receiver: Receiver) -> bool:
-        return receiver in self.rooms.get(conversation_id, ())
-
-    async def _start(self) -> None:
-        if self._reader is not None:
-            return
-        async with self._started:
-            if self._reader is None:
-                self.channel_name = await self.layer.new_channel("chathub.")
-                self._reader = self.loop.create_task(self._read())
+    def channel(self, key: int) -> str:
+        return events.conversation_channel(key)
 
     async def _read(self) -> None:
         while True:
@@ -135,7 +98,7 @@ class ChatHub:
         asked: dict[int, set[int]] = {}
         for message in batch:
             conversation_id: int = message["conversation"]
-            local = list(self.rooms.get(conversation_id, ()))
+            local = list(self.members.get(conversation_id, ()))
             receivers.append(local)
             if local:
                 asked.setdefault(conversation_id, set()).update(r.user.pk for r in local)

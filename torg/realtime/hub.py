@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from asgiref.sync import sync_to_async
@@ -49,47 +49,64 @@ class Receiver(Protocol):
     def hub_dropped(self, channel: str) -> None: ...
 
 
-class GroupHub:
-    """This process's subscriptions to group channels, and the connections behind each."""
+class ProcessSubscriptions[K: Hashable, R]:
+    """One channel-layer subscription per key (a group, a conversation) for all of this
+    process's connections listening to it; subclasses read the hub's channel (``_read``)."""
+
+    prefix = "hub."
 
     def __init__(self, layer: Any, loop: asyncio.AbstractEventLoop) -> None:
         self.layer = layer
         self.loop = loop
-        self.members: dict[str, set[Receiver]] = {}
+        self.members: dict[K, set[R]] = {}
         self.channel_name = ""
         self._started = asyncio.Lock()
         self._subscriptions = asyncio.Lock()
         self._reader: asyncio.Task[None] | None = None
 
-    async def join(self, channel: str, receiver: Receiver) -> None:
+    def channel(self, key: K) -> str:
+        """The channel-layer group of ``key``."""
+        return str(key)
+
+    async def join(self, key: K, receiver: R) -> None:
         await self._start()
-        local = self.members.get(channel)
+        local = self.members.get(key)
         if local is not None:
             local.add(receiver)
             return
-        self.members[channel] = {receiver}
+        self.members[key] = {receiver}
         async with self._subscriptions:
-            await self.layer.group_add(channel, self.channel_name)
+            await self.layer.group_add(self.channel(key), self.channel_name)
 
-    async def leave(self, channel: str, receiver: Receiver) -> None:
-        local = self.members.get(channel)
+    async def leave(self, key: K, receiver: R) -> None:
+        local = self.members.get(key)
         if local is None or receiver not in local:
             return
         local.discard(receiver)
         if local:
             return
-        del self.members[channel]
+        del self.members[key]
         async with self._subscriptions:
-            if channel not in self.members:  # nobody joined again meanwhile
-                await self.layer.group_discard(channel, self.channel_name)
+            if key not in self.members:  # nobody joined again meanwhile
+                await self.layer.group_discard(self.channel(key), self.channel_name)
+
+    def listening(self, key: K, receiver: R) -> bool:
+        return receiver in self.members.get(key, ())
 
     async def _start(self) -> None:
         if self._reader is not None:
             return
         async with self._started:
             if self._reader is None:
-                self.channel_name = await self.layer.new_channel("hub.")
+                self.channel_name = await self.layer.new_channel(self.prefix)
                 self._reader = self.loop.create_task(self._read())
+
+    async def _read(self) -> None:
+        raise NotImplementedError
+
+
+class GroupHub(ProcessSubscriptions[str, Receiver]):
+    """This process's subscriptions to group channels, and the connections behind each."""
 
     async def _read(self) -> None:
         while True:

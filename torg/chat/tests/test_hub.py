@@ -47,7 +47,7 @@ def test_one_subscription_per_conversation_for_all_connections_of_a_process(
     async def body() -> None:
         sockets = [(await connected(cookie))[0] for cookie in cookies]
         the_hub = _this_loops_hub()
-        assert {r.user.pk for r in the_hub.rooms[talk.pk]} == {ann.pk, bo.pk, cy.pk}
+        assert {r.user.pk for r in the_hub.members[talk.pk]} == {ann.pk, bo.pk, cy.pk}
         layer = get_channel_layer()
         # The conversation's channel has one listener in this process: the hub.
         assert _listeners(layer, f"chat-{talk.pk}") == {the_hub.channel_name}
@@ -62,11 +62,11 @@ def test_one_subscription_per_conversation_for_all_connections_of_a_process(
             assert await ws.receive_nothing(timeout=0.2)  # exactly once
         await sockets[1].disconnect()
         await asyncio.sleep(0.05)
-        assert {r.user.pk for r in the_hub.rooms[talk.pk]} == {ann.pk, cy.pk}
+        assert {r.user.pk for r in the_hub.members[talk.pk]} == {ann.pk, cy.pk}
         for ws in (sockets[0], sockets[2]):
             await ws.disconnect()
         await asyncio.sleep(0.05)
-        assert talk.pk not in the_hub.rooms
+        assert talk.pk not in the_hub.members
         assert _listeners(layer, f"chat-{talk.pk}") == set()
 
     run_async(body)
@@ -94,7 +94,7 @@ def test_the_hub_stops_delivering_to_a_removed_member_only(
         await db(send)(cy, talk, "After")
         assert (await cy_ws.receive_json_from(timeout=5))["message"]["body"] == "After"
         assert await bo_ws.receive_nothing(timeout=0.3)
-        assert {r.user.pk for r in _this_loops_hub().rooms[talk.pk]} == {cy.pk}
+        assert {r.user.pk for r in _this_loops_hub().members[talk.pk]} == {cy.pk}
         await bo_ws.disconnect()
         await cy_ws.disconnect()
 
