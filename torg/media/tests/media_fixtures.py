@@ -82,3 +82,15 @@ def client_for(user: User) -> Client:
 def run_on_commit(django_capture_on_commit_callbacks: Any) -> Any:
     """Run after-commit work (the transcoding task) as a real commit would."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def upload_in_chunks_and_hold_transcoding(settings: Any) -> None:
+    """Small chunks, so an upload takes several requests; the task queue holds the transcoding
+    job until the test runs it, so "processing" is visible (browser journeys)."""
+    settings.UPLOAD_CHUNK_BYTES = 4096
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django.tasks.backends.dummy.DummyBackend",
+            "QUEUES": ["default", "media"],
+        }
+    }

@@ -17,7 +17,7 @@ from torg.core.tests.browser.fixtures import A11Y_OFFENDERS_JS, screenshot, sign
 from torg.groups import actions as group_actions
 from torg.media import actions
 from torg.media.models import Video
-from torg.media.tests.media_fixtures import make_video
+from torg.media.tests.media_fixtures import make_video, upload_in_chunks_and_hold_transcoding
 from torg.posts import actions as post_actions
 from torg.posts.models import Comment
 
@@ -29,15 +29,7 @@ def test_reply_with_a_video_from_the_comment_box(
 ) -> None:
     page = any_page
     width = page.torg_width  # type: ignore[attr-defined]
-    # Small chunks so the upload takes several requests; the queue holds the transcoding job
-    # until the test runs it, so "processing" is visible.
-    settings.UPLOAD_CHUNK_BYTES = 4096
-    settings.TASKS = {
-        "default": {
-            "BACKEND": "django.tasks.backends.dummy.DummyBackend",
-            "QUEUES": ["default", "media"],
-        }
-    }
+    upload_in_chunks_and_hold_transcoding(settings)
     lead = User.objects.create_user("lea@example.com", "pw-123456789", name="Lea Lead")
     kari = User.objects.create_user("kari@example.com", "pw-123456789", name="Kari Nordmann")
     group = group_actions.do_create_group(actor=lead, name="Workshop", privacy="secret")

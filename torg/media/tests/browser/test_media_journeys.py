@@ -14,7 +14,7 @@ from torg.accounts.models import User
 from torg.core.tests.browser.fixtures import A11Y_OFFENDERS_JS, screenshot, sign_in
 from torg.media import actions
 from torg.media.models import Video, VideoView
-from torg.media.tests.media_fixtures import make_video
+from torg.media.tests.media_fixtures import make_video, upload_in_chunks_and_hold_transcoding
 from torg.posts import actions as post_actions
 
 pytestmark = pytest.mark.browser
@@ -23,15 +23,7 @@ pytestmark = pytest.mark.browser
 def test_video_journey(any_page: Page, live_url: str, settings, tmp_path: Path) -> None:
     page = any_page
     width = page.torg_width  # type: ignore[attr-defined]
-    # Small chunks so the upload takes several requests; the queue holds the transcoding job
-    # until the test runs it, so "processing" is visible.
-    settings.UPLOAD_CHUNK_BYTES = 4096
-    settings.TASKS = {
-        "default": {
-            "BACKEND": "django.tasks.backends.dummy.DummyBackend",
-            "QUEUES": ["default", "media"],
-        }
-    }
+    upload_in_chunks_and_hold_transcoding(settings)
     author = User.objects.create_user("kari@example.com", "pw-123456789", name="Kari Nordmann")
     clip = make_video(tmp_path / "town-hall.mp4", seconds=4, width=320, height=240)
     sign_in(page, live_url, "kari@example.com", "pw-123456789")
